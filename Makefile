@@ -1,0 +1,142 @@
+# machbox: plain GNU make, non-recursive, objects out of tree in $(BUILD).
+#
+#   make                  build/machbox (static, musl) and build/machbox.unstripped
+#   make menuconfig | defconfig | allnoconfig | oldconfig | tinyconfig
+#   make check            every test tier, ends with "N passed, N failed"
+#   make lint             warnings as errors for our code, cppcheck
+#   make size             stripped size of config/defconfig and config/tiny.config
+#   make install DESTDIR=... PREFIX=/usr
+#   make bench            benchmarks, results in build/bench/results.txt
+
+BUILD ?= build
+DOTCONFIG ?= .config
+# generated/config.h lives below this directory
+GENBASE ?= include
+PYTHON := /usr/bin/python3
+KCONFIG := Kconfig
+export KCONFIG_CONFIG := $(DOTCONFIG)
+
+ARCH ?= $(shell uname -m)
+# `CC ?=` would do nothing: make has a built-in CC.
+ifeq ($(origin CC),default)
+CC := musl-gcc
+endif
+HOSTCC ?= gcc
+STRIP ?= strip
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/bin
+
+Q := $(if $(V),,@)
+
+# A missing .config means the full router profile.
+ifeq ($(wildcard $(DOTCONFIG)),)
+CONFIG_SOURCE := config/defconfig
+else
+CONFIG_SOURCE :=
+endif
+-include $(DOTCONFIG)
+
+# --- third-party static libraries (shared by every config of one ARCH) ---
+TP_CC := $(CC)
+TP_BUILD := $(BUILD)/third_party/$(ARCH)
+TP_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
+include third_party/third_party.mk
+
+# --- our code ---
+OPTFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
+WARNFLAGS := -Wall -Wextra -Wundef -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers
+CPPFLAGS_MB := -D_GNU_SOURCE -I$(GENBASE) -Iinclude -Isrc
+CFLAGS ?=
+MB_CFLAGS := -std=gnu11 $(OPTFLAGS) $(WARNFLAGS) $(CPPFLAGS_MB) -isystem $(TP_KHDR) $(CFLAGS) $(if $(WERROR),-Werror)
+LDFLAGS_MB := -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
+
+GENCONFIG := $(GENBASE)/generated/config.h
+
+src-y := src/main.c $(wildcard src/lib/*.c)
+src-$(CONFIG_MACHINECTL) += $(wildcard src/machinectl/*.c)
+src-$(CONFIG_NSPAWN) += $(wildcard src/nspawn/*.c)
+src-$(CONFIG_MACHINED) += $(wildcard src/machined/*.c)
+
+libs-y :=
+libs-$(CONFIG_ARCHIVE) += $(TP_ARCHIVE_A)
+libs-$(CONFIG_FILTER_ZSTD) += $(TP_ZSTD_A)
+libs-$(CONFIG_FILTER_XZ) += $(TP_LZMA_A)
+libs-$(CONFIG_FILTER_GZIP) += $(TP_ZLIB_A)
+libs-$(CONFIG_PULL_TLS) += $(TP_BEARSSL_A)
+tpinc-y :=
+tpinc-$(CONFIG_ARCHIVE) += $(TP_ARCHIVE_INC)
+tpinc-$(CONFIG_PULL_TLS) += $(TP_BEARSSL_INC)
+
+OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(src-y))
+
+.PHONY: all clean distclean menuconfig defconfig allnoconfig oldconfig olddefconfig \
+	tinyconfig savedefconfig check test unit lint size install bench helpers fixtures
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/machbox
+
+$(BUILD)/machbox.unstripped: $(OBJS) $(libs-y)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_MB) -o $@ $(OBJS) $(libs-y)
+
+$(BUILD)/machbox: $(BUILD)/machbox.unstripped
+	@echo "  STRIP   $@"
+	$(Q)$(STRIP) -s -R .comment -o $@ $<
+
+$(BUILD)/obj/%.o: %.c $(GENCONFIG) | $(libs-y) $(TP_KHDR_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(MB_CFLAGS) $(addprefix -I,$(tpinc-y)) -MMD -MP -c -o $@ $<
+
+-include $(OBJS:.o=.d)
+
+# --- configuration ---
+$(DOTCONFIG):
+	$(Q)$(PYTHON) -m defconfig --kconfig $(KCONFIG) config/defconfig >/dev/null
+
+$(GENCONFIG): $(DOTCONFIG) $(KCONFIG) config/mkconfig.py
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) config/mkconfig.py $(KCONFIG) $(DOTCONFIG) $@
+
+menuconfig:
+	$(PYTHON) -m menuconfig $(KCONFIG)
+defconfig:
+	$(PYTHON) -m defconfig --kconfig $(KCONFIG) config/defconfig
+tinyconfig:
+	$(PYTHON) -m defconfig --kconfig $(KCONFIG) config/tiny.config
+allnoconfig:
+	$(PYTHON) -m allnoconfig $(KCONFIG)
+oldconfig:
+	$(PYTHON) -m oldconfig $(KCONFIG)
+olddefconfig:
+	$(PYTHON) -m olddefconfig $(KCONFIG)
+savedefconfig:
+	$(PYTHON) -m savedefconfig --kconfig $(KCONFIG) --out defconfig
+
+# --- size of each shipped profile ---
+SIZE_CONFIGS := config/defconfig config/tiny.config
+size:
+	$(Q)for c in $(SIZE_CONFIGS); do \
+		n=$$(basename $$c); d=$(BUILD)/size/$$n; mkdir -p $$d; \
+		KCONFIG_CONFIG=$$d/.config $(PYTHON) -m defconfig --kconfig $(KCONFIG) $$c >/dev/null || exit 1; \
+		$(MAKE) --no-print-directory BUILD=$$d DOTCONFIG=$$d/.config GENBASE=$$d/include \
+			TP_BUILD=$(abspath $(TP_BUILD)) $$d/machbox >/dev/null || exit 1; \
+		done
+	$(Q)for c in $(SIZE_CONFIGS); do n=$$(basename $$c); \
+		printf '%-14s %8d bytes stripped (%s)\n' $$n $$(stat -c %s $(BUILD)/size/$$n/machbox) $(ARCH); \
+	done | tee $(BUILD)/size/sizes.txt
+
+# --- install ---
+install: $(BUILD)/machbox
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/machbox $(DESTDIR)$(BINDIR)/machbox
+	$(Q)for a in $$($(BUILD)/machbox --list); do \
+		ln -sfn machbox $(DESTDIR)$(BINDIR)/$$a; done
+
+include test/test.mk
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/host $(BUILD)/test $(BUILD)/size $(BUILD)/machbox $(BUILD)/machbox.unstripped
+	rm -rf include/generated
+distclean: clean
+	rm -rf $(BUILD) $(DOTCONFIG) $(DOTCONFIG).old

@@ -1,0 +1,265 @@
+/* One cgroup per machine on the cgroup2 hierarchy.  Hosts differ: pure v2,
+ * or hybrid (v1 controllers plus a cgroup2 hierarchy with few or none).
+ * Limits apply where the controller exists; elsewhere the caller warns. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "machbox.h"
+#include "nspawn/cgroup.h"
+
+#define CGROUP2_MAGIC 0x63677270
+
+static const char *cgroup2_mount(void)
+{
+	static const char *const candidates[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	struct statfs sf;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(candidates); i++)
+		if (statfs(candidates[i], &sf) == 0 && sf.f_type == CGROUP2_MAGIC)
+			return candidates[i];
+	return NULL;
+}
+
+/* Enables what the parent offers of memory, pids and cpu for the children
+ * of dir; controllers another manager holds stay as they are. */
+static void enable_controllers(const char *dir)
+{
+	static const char *const wanted[] = { "memory", "pids", "cpu" };
+	char path[300], avail[256], req[16];
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+	if (read_file_at(AT_FDCWD, path, avail, sizeof(avail)) < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
+	for (i = 0; i < ARRAY_SIZE(wanted); i++) {
+		if (!strstr(avail, wanted[i]))
+			continue;
+		snprintf(req, sizeof(req), "+%s", wanted[i]);
+		write_file_at(AT_FDCWD, path, req, 0, 0);
+	}
+}
+
+int cgroup_create(struct machine_cgroup *cg, const char *name)
+{
+	const char *mnt = cgroup2_mount();
+	char parent[256];
+
+	cg->path[0] = 0;
+	cg->dirfd = -1;
+	if (!mnt)
+		return -ENOENT;
+	snprintf(parent, sizeof(parent), "%s/machbox", mnt);
+	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	enable_controllers(mnt);
+	enable_controllers(parent);
+	if ((size_t)snprintf(cg->path, sizeof(cg->path), "%s/%s", parent, name) >= sizeof(cg->path))
+		return -ENAMETOOLONG;
+	if (mkdir(cg->path, 0755) < 0) {
+		if (errno != EEXIST) {
+			int e = errno;
+
+			cg->path[0] = 0;
+			return -e;
+		}
+		/* left over from a monitor that was killed: reuse it when empty */
+		if (cgroup_populated(cg)) {
+			cg->path[0] = 0;
+			return -EBUSY;
+		}
+	}
+	cg->dirfd = open(cg->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cg->dirfd < 0) {
+		int e = errno;
+
+		rmdir(cg->path);
+		cg->path[0] = 0;
+		return -e;
+	}
+	return 0;
+}
+
+static int cg_write(struct machine_cgroup *cg, const char *file, const char *text)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
+	return write_file_at(AT_FDCWD, path, text, O_TRUNC, 0);
+}
+
+int cgroup_attach(struct machine_cgroup *cg, pid_t pid)
+{
+	char buf[24];
+
+	if (!cg->path[0])
+		return 0;
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	return cg_write(cg, "cgroup.procs", buf);
+}
+
+static bool has_controller(struct machine_cgroup *cg, const char *ctl)
+{
+	char path[320], list[256];
+	const char *p;
+	size_t n = strlen(ctl);
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", cg->path);
+	if (read_file_at(AT_FDCWD, path, list, sizeof(list)) < 0)
+		return false;
+	for (p = list; (p = strstr(p, ctl)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ' ' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
+static int set_limit(struct machine_cgroup *cg, const char *ctl, const char *file, uint64_t v,
+		     void (*missing)(const char *, const char *))
+{
+	char buf[32];
+
+	if (!has_controller(cg, ctl)) {
+		if (missing)
+			missing(file, ctl);
+		return 0;
+	}
+	if (v == UINT64_MAX)
+		snprintf(buf, sizeof(buf), "max");
+	else
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	return cg_write(cg, file, buf);
+}
+
+int cgroup_set_limits(struct machine_cgroup *cg, uint64_t memory_max, uint64_t tasks_max,
+		      uint64_t cpu_weight, void (*missing)(const char *, const char *))
+{
+	int r = 0;
+
+	if (!cg->path[0]) {
+		if (missing && memory_max != UINT64_MAX)
+			missing("memory.max", "memory");
+		if (missing && tasks_max != UINT64_MAX)
+			missing("pids.max", "pids");
+		if (missing && cpu_weight)
+			missing("cpu.weight", "cpu");
+		return 0;
+	}
+	if (memory_max != UINT64_MAX)
+		r = set_limit(cg, "memory", "memory.max", memory_max, missing);
+	if (!r && tasks_max != UINT64_MAX)
+		r = set_limit(cg, "pids", "pids.max", tasks_max, missing);
+	if (!r && cpu_weight)
+		r = set_limit(cg, "cpu", "cpu.weight", cpu_weight, missing);
+	return r;
+}
+
+bool cgroup_populated(struct machine_cgroup *cg)
+{
+	char path[320], buf[256];
+	const char *p;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", cg->path);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+		return false;
+	p = strstr(buf, "populated ");
+	return p && p[10] == '1';
+}
+
+static void kill_procs(struct machine_cgroup *cg)
+{
+	char path[320], buf[4096], *p, *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* a first page of pids is enough: the caller loops until empty */
+	n = read_all(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	if ((end = strrchr(buf, '\n')))
+		end[1] = 0;
+	for (p = buf; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid > 0)
+			kill((pid_t)pid, SIGKILL);
+		while (*end == '\n')
+			end++;
+	}
+}
+
+int cgroup_kill(struct machine_cgroup *cg)
+{
+	if (!cg->path[0])
+		return 0;
+	if (cg_write(cg, "cgroup.kill", "1") == 0)
+		return 0;
+	/* kernels before 5.14: by hand, repeated by cgroup_destroy's loop */
+	kill_procs(cg);
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int cgroup_empty(struct machine_cgroup *cg, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	if (!cg->path[0])
+		return 0;
+	while (cgroup_populated(cg)) {
+		cgroup_kill(cg);
+		if (now_ms() >= deadline)
+			return -EBUSY;
+		/* dying processes leave within milliseconds; this is a bounded
+		 * wait for the kernel, not a supervisor sleep */
+		poll(NULL, 0, 10);
+	}
+	return 0;
+}
+
+int cgroup_destroy(struct machine_cgroup *cg, int timeout_ms)
+{
+	char parent[256], *slash;
+	int r;
+
+	if (!cg->path[0])
+		return 0;
+	r = cgroup_empty(cg, timeout_ms);
+	if (!r && rmdir(cg->path) < 0 && errno != ENOENT)
+		r = -errno;
+	close_safe(&cg->dirfd);
+	strlcpy_mb(parent, cg->path, sizeof(parent));
+	slash = strrchr(parent, '/');
+	if (slash) {
+		*slash = 0;
+		rmdir(parent);	/* only when no other machine lives there */
+	}
+	if (!r)
+		cg->path[0] = 0;
+	return r;
+}

@@ -1,0 +1,58 @@
+/* The container being built: what the monitor decided, shared with the
+ * child through fork (the child only reads it). */
+#ifndef MACHBOX_NSPAWN_CONTAINER_H
+#define MACHBOX_NSPAWN_CONTAINER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "nspawn/cgroup.h"
+#include "nspawn/initdetect.h"
+#include "nspawn/nspawn.h"
+
+struct container {
+	struct nspawn_opts *o;
+	char root[4096];	/* the image directory, absolute, resolved */
+	int rootfd;		/* O_PATH of it, held for the lock and the walks */
+	char machine[65];
+	char machine_id[33];	/* 32 hex digits, stable per machine name */
+	char uuid[37];
+	enum guest_init init;
+	struct init_signals sig;
+	const char *init_path;	/* inside the image, for --boot */
+	bool console_pty;	/* stdio of PID 1 is /dev/console (a pty) */
+	bool has_cgroup;
+	const char *term;	/* TERM for PID 1 */
+	uint64_t keep_caps;	/* bounding set for the payload */
+};
+
+/* Sync messages between the monitor and the child, over a SOCK_SEQPACKET
+ * pair.  The numbered steps appear as comments on both sides:
+ *   #1 monitor: cgroup attach, then SYNC_GO     child: waits for it
+ *   #2 child: mounts, console pty, SYNC_CONSOLE (+ fd) monitor: keeps the fd
+ *   #3 child: pivot, caps, exec; the socket closes on exec (EOF = running)
+ * Any failure on the child side is SYNC_ERROR with errno and a message. */
+enum sync_type { SYNC_GO = 1, SYNC_CONSOLE, SYNC_ERROR };
+
+struct sync_msg {
+	uint32_t type;
+	int32_t err;
+	char text[240];
+};
+
+/* clone3 the child into its namespaces; returns its pid (and a pidfd in
+ * *pidfd, or -1) or -errno.  *sync is the monitor's end of the socket. */
+pid_t container_spawn(struct container *c, int *pidfd, int *sync);
+
+/* The keep-set of capabilities of systemd-nspawn, plus CAP_NET_ADMIN with a
+ * private network. */
+uint64_t container_default_caps(bool private_network);
+
+int sync_send(int fd, const struct sync_msg *m, int passfd);
+/* returns bytes read (0 on EOF) or -errno; *passfd gets a received fd or -1 */
+int sync_recv(int fd, struct sync_msg *m, int *passfd);
+
+void machine_id_from_name(const char *name, char id[33], char uuid[37]);
+
+#endif

@@ -1,0 +1,13 @@
+#!/bin/sh
+# The test command of the README, and what .ci/run calls: installs what the
+# tests need, builds, and runs every tier.  Ends with "N passed, N failed".
+set -eu
+cd "$(dirname "$0")/.."
+sh test/deps.sh
+[ -f .config ] || make -s defconfig >/dev/null
+make -s -j"$(nproc)" all unit helpers
+# the guest trees of the root tier, cached outside the clone
+if [ "$(id -u)" = 0 ]; then
+	test/fixtures/build.sh busybox >/dev/null
+fi
+exec test/run.sh

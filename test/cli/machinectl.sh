@@ -1,0 +1,20 @@
+# Tier 2: machinectl's command line.
+. "$TOP/test/lib/testing.sh"
+. "$TOP/test/lib/unpriv.sh"
+optional CFG_MACHINECTL
+
+testing "--help exits 0" "mb machinectl --help >/dev/null; echo \$?" "0"
+testing "--version" "mb machinectl --version | cut -d' ' -f1" "machbox"
+testing "unknown verb exits 2" "mb machinectl frob 2>/dev/null; echo \$?" "2"
+testing_grep "unknown verb is named" "mb machinectl frob" "unknown verb 'frob'"
+testing "unknown option exits 2" "mb machinectl --frob 2>/dev/null; echo \$?" "2"
+testing "start without a name exits 2" "mb machinectl start 2>/dev/null; echo \$?" "2"
+testing_grep "start without a name says why" "mb machinectl start" "too few arguments for 'start'"
+testing "clone with one name exits 2" "mb machinectl clone a 2>/dev/null; echo \$?" "2"
+testing "rename with three names exits 2" "mb machinectl rename a b c 2>/dev/null; echo \$?" "2"
+testing "bad signal exits 2" "mb machinectl -s SIGFOO kill x 2>/dev/null; echo \$?" "2"
+testing "bad --kill-whom exits 2" "mb machinectl --kill-whom=some kill x 2>/dev/null; echo \$?" "2"
+testing "bad --verify exits 2" "mb machinectl --verify=maybe pull-tar u 2>/dev/null; echo \$?" "2"
+testing "bad --output exits 2" "mb machinectl -o xml list 2>/dev/null; echo \$?" "2"
+testing "bad --lines exits 2" "mb machinectl -n many logs x 2>/dev/null; echo \$?" "2"
+testing_grep "image verbs need root" "mb machinectl remove foo" "'remove' needs root privileges"

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Runs the test tiers and prints one closing line: "N passed, N failed".
+#   test/run.sh [unit] [cli] [root]      (default: all three)
+# Tier 1: build/host/test_* (TAP, host gcc, ASan+UBSan)
+# Tier 2: test/cli/*.sh against the static binary, as an unprivileged user
+# Tier 3: test/root/*.sh, real containers; skipped unless root
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+BUILD=${BUILD:-build}
+export MACHBOX=${MACHBOX:-$top/$BUILD/machbox}
+export CONFIG_H=${CONFIG_H:-$top/include/generated/config.h}
+export PAYLOAD=${PAYLOAD:-$top/$BUILD/test/payload}
+export TOP=$top
+tiers=${*:-unit cli root}
+
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+export TEST_RESULTS=$results
+
+run_unit() {
+	local t out rc
+	for t in "$BUILD"/host/test_*; do
+		[ -x "$t" ] || continue
+		out=$("$t" 2>&1); rc=$?
+		if [ $rc -eq 77 ]; then echo skip >> "$results"; continue; fi
+		printf '%s\n' "$out" | awk '/^ok /{print "pass"} /^not ok /{print "fail"}' >> "$results"
+		if [ $rc -ne 0 ]; then
+			echo "FAIL: ${t##*/} (exit $rc)"
+			printf '%s\n' "$out" | grep -E '^(not ok|#)|ERROR|runtime error' | head -40 | sed 's/^/    /'
+			# a crash before any "not ok" still counts as a failure
+			printf '%s\n' "$out" | grep -q '^not ok' || echo fail >> "$results"
+		fi
+	done
+}
+
+# run_shell_tier DIR [WRAPPER...]
+run_shell_tier() {
+	local dir=$1 f
+	shift
+	for f in "$dir"/*.sh; do
+		[ -f "$f" ] || continue
+		[ -n "${VERBOSE:-}" ] && echo "== $f"
+		TEST_FILE=$f "$@" bash "$f" || { echo "FAIL: $f exited $?"; echo fail >> "$results"; }
+	done
+}
+
+# Root tests never see the machine's real network: each file runs in a
+# network namespace of its own (tests that build networks make more inside).
+root_wrapper() {
+	if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+		echo unshare --net --
+	fi
+}
+
+for tier in $tiers; do
+	case $tier in
+	unit) run_unit ;;
+	cli) run_shell_tier test/cli ;;
+	root) run_shell_tier test/root $(root_wrapper) ;;
+	*) echo "unknown tier '$tier'" >&2; exit 2 ;;
+	esac
+done
+
+p=$(grep -c '^pass$' "$results"); f=$(grep -c '^fail$' "$results"); s=$(grep -c '^skip$' "$results")
+echo "$p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ] && [ "$p" -gt 0 ]
