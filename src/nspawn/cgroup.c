@@ -1,6 +1,7 @@
 /* One cgroup per machine on the cgroup2 hierarchy.  Hosts differ: pure v2,
  * or hybrid (v1 controllers plus a cgroup2 hierarchy with few or none).
  * Limits apply where the controller exists; elsewhere the caller warns. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -242,6 +243,34 @@ int cgroup_empty(struct machine_cgroup *cg, int timeout_ms)
 	return 0;
 }
 
+/* A guest's own manager (systemd) makes child cgroups: they go first,
+ * depth first.  cgroupfs directories hold only files, which rmdir ignores. */
+static int rmdir_tree(int parentfd, const char *name, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	if (depth > 32)
+		return -ELOOP;
+	fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d)))
+		if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			if (rmdir_tree(dirfd(d), de->d_name, depth + 1) < 0)
+				r = -EBUSY;
+	closedir(d);
+	if (unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		r = -errno;
+	return r;
+}
+
 int cgroup_destroy(struct machine_cgroup *cg, int timeout_ms)
 {
 	char parent[256], *slash;
@@ -250,8 +279,8 @@ int cgroup_destroy(struct machine_cgroup *cg, int timeout_ms)
 	if (!cg->path[0])
 		return 0;
 	r = cgroup_empty(cg, timeout_ms);
-	if (!r && rmdir(cg->path) < 0 && errno != ENOENT)
-		r = -errno;
+	if (!r)
+		r = rmdir_tree(AT_FDCWD, cg->path, 0);
 	close_safe(&cg->dirfd);
 	strlcpy_mb(parent, cg->path, sizeof(parent));
 	slash = strrchr(parent, '/');

@@ -33,9 +33,27 @@ bg() {
 	BG_PIDS="$BG_PIDS $BG"
 }
 
-# the pid (host view) of a machine's init, from its cgroup
+# the pid (host view) of a machine's init: the process of its cgroup tree
+# that is PID 1 in its own namespace (systemd moves itself to init.scope)
 container_pid() {
-	head -n 1 "$CG2/machbox/$1/cgroup.procs" 2>/dev/null
+	local f p
+	for f in $(find "$CG2/machbox/$1" -name cgroup.procs 2>/dev/null); do
+		for p in $(cat "$f"); do
+			if [ "$(awk '/^NSpid:/ {print $NF}' "/proc/$p/status" 2>/dev/null)" = 1 ]; then
+				echo "$p"
+				return 0
+			fi
+		done
+	done
+	return 1
+}
+
+# in_container NAME CMD...: runs CMD in all the namespaces of the machine
+in_container() {
+	local pid
+	pid=$(container_pid "$1") || return 1
+	shift
+	nsenter -t "$pid" -a -- "$@"
 }
 
 # wait_exit PID TIMEOUT_S: waits for a background nspawn; its status in $RC
