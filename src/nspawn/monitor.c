@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -197,8 +198,15 @@ static void read_stdin(struct monitor *m)
 	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 
 	if (n <= 0) {
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			struct termios t;
+
 			cs->stdin_eof = true;
+			/* the end of a piped script is the end of the guest's input
+			 * too: the terminal's EOF character says so on the pty */
+			if (!cs->raw && tcgetattr(m->master, &t) == 0 && (t.c_lflag & ICANON))
+				write_all(m->master, &t.c_cc[VEOF], 1);
+		}
 		return;
 	}
 	if (cs->raw && escape_feed(&cs->esc, buf, (size_t)n, now_ms())) {
