@@ -44,3 +44,8 @@ lint:
 	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -I$(GENBASE) -Iinclude -Isrc \
 		src
+
+# make bench: start-up time and memory against unshare, systemd-nspawn,
+# crun and bwrap (root; installs missing tools with apt-get)
+bench: all helpers
+	$(Q)BUILD=$(BUILD) test/bench.sh

@@ -100,24 +100,42 @@ child_fail(int sync, int err, const char *fmt, ...)
 	_exit(EXIT_FAIL);
 }
 
+#define CAP(c) { c, #c }
+static const struct {
+	int cap;
+	const char *name;
+} kept_caps[] = {
+	CAP(CAP_AUDIT_CONTROL), CAP(CAP_AUDIT_WRITE), CAP(CAP_CHOWN), CAP(CAP_DAC_OVERRIDE),
+	CAP(CAP_DAC_READ_SEARCH), CAP(CAP_FOWNER), CAP(CAP_FSETID), CAP(CAP_IPC_OWNER),
+	CAP(CAP_KILL), CAP(CAP_LEASE), CAP(CAP_LINUX_IMMUTABLE), CAP(CAP_MKNOD),
+	CAP(CAP_NET_BIND_SERVICE), CAP(CAP_NET_BROADCAST), CAP(CAP_NET_RAW), CAP(CAP_SETFCAP),
+	CAP(CAP_SETGID), CAP(CAP_SETPCAP), CAP(CAP_SETUID), CAP(CAP_SYS_ADMIN), CAP(CAP_SYS_BOOT),
+	CAP(CAP_SYS_CHROOT), CAP(CAP_SYS_NICE), CAP(CAP_SYS_PTRACE), CAP(CAP_SYS_RESOURCE),
+	CAP(CAP_SYS_TTY_CONFIG),
+	CAP(CAP_NET_ADMIN),	/* last: only with a private network */
+};
+#undef CAP
+
 uint64_t container_default_caps(bool private_network)
 {
-	static const int keep[] = {
-		CAP_AUDIT_CONTROL, CAP_AUDIT_WRITE, CAP_CHOWN, CAP_DAC_OVERRIDE,
-		CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_IPC_OWNER, CAP_KILL,
-		CAP_LEASE, CAP_LINUX_IMMUTABLE, CAP_MKNOD, CAP_NET_BIND_SERVICE,
-		CAP_NET_BROADCAST, CAP_NET_RAW, CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP,
-		CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_BOOT, CAP_SYS_CHROOT, CAP_SYS_NICE,
-		CAP_SYS_PTRACE, CAP_SYS_RESOURCE, CAP_SYS_TTY_CONFIG,
-	};
 	uint64_t m = 0;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(keep); i++)
-		m |= 1ULL << keep[i];
+	for (i = 0; i < ARRAY_SIZE(kept_caps) - 1; i++)
+		m |= 1ULL << kept_caps[i].cap;
 	if (private_network)
 		m |= 1ULL << CAP_NET_ADMIN;
 	return m;
+}
+
+const char *container_cap_name(int cap)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kept_caps); i++)
+		if (kept_caps[i].cap == cap)
+			return kept_caps[i].name;
+	return "?";
 }
 
 /* Bounding set first (needs CAP_SETPCAP, which we still have), then the

@@ -48,6 +48,8 @@ pid_t container_spawn(struct container *c, int *pidfd, int *sync);
 /* The keep-set of capabilities of systemd-nspawn, plus CAP_NET_ADMIN with a
  * private network. */
 uint64_t container_default_caps(bool private_network);
+/* "CAP_SYS_ADMIN" for the capabilities of that set */
+const char *container_cap_name(int cap);
 
 int sync_send(int fd, const struct sync_msg *m, int passfd);
 /* returns bytes read (0 on EOF) or -errno; *passfd gets a received fd or -1 */

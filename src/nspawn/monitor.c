@@ -230,8 +230,9 @@ static void child_exited(struct monitor *m, const siginfo_t *si)
 	 * SIGHUP on reboot */
 	if (si->si_status == SIGINT) {
 		m->exit_code = 0;
-	} else if (si->si_status == SIGHUP && !m->stopping) {
-		m->end = RUN_REBOOT;
+	} else if (si->si_status == SIGHUP) {
+		/* a reboot asked for while we stop it is a clean end */
+		m->end = m->stopping ? RUN_EXITED : RUN_REBOOT;
 		m->exit_code = 0;
 	} else {
 		m->exit_code = 128 + si->si_status;

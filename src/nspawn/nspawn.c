@@ -156,6 +156,7 @@ static uint64_t usable_caps(uint64_t want, bool quiet)
 {
 	char buf[4096], *p;
 	unsigned long long bnd;
+	int cap;
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
@@ -170,9 +171,10 @@ static uint64_t usable_caps(uint64_t want, bool quiet)
 	if (!p)
 		return want;
 	bnd = strtoull(p + 7, NULL, 16);
-	if ((want & ~bnd) && !quiet)
-		msg("warning: this host's capability bounding set lacks %#llx; the container gets the rest",
-		    (unsigned long long)(want & ~bnd));
+	for (cap = 0; cap < 64 && !quiet; cap++)
+		if ((want & ~bnd) & (1ULL << cap))
+			msg("warning: this host's capability bounding set lacks %s: the container runs without it",
+			    container_cap_name(cap));
 	return want & bnd;
 }
 

@@ -135,3 +135,29 @@ kill -9 "$(container_pid "$M")"
 wait_exit "$BG" 10
 testing "a payload killed by SIGKILL: exit 137" "echo $RC" "137"
 check_clean "$M" "$R" "nothing left after the payload was killed"
+
+# --- --kill-signal: what a stop request sends ---
+bg "$out" -q -M "$M" -D "$R" --console=pipe --kill-signal=SIGUSR1 /usr/bin/payload wait-signal
+wait_for 10 grep -q ready "$out"
+kill -TERM "$BG"
+wait_exit "$BG" 10
+testing "--kill-signal is what SIGTERM to nspawn sends" "tail -n 1 $out; echo $RC" "SIGUSR1
+0"
+# without --boot and --kill-signal, a stop is SIGKILL, as in systemd-nspawn
+bg "$out" -q -M "$M" -D "$R" --console=pipe /usr/bin/payload wait-signal
+wait_for 10 grep -q ready "$out"
+kill -TERM "$BG"
+wait_exit "$BG" 10
+testing "a plain payload is killed on stop: 137" "echo $RC" "137"
+# -b passes ARGS to init (busybox init rewrites its own argv, so a script
+# in front of it shows them)
+mv "$R/sbin/init" "$R/sbin/init.real"
+printf '#!/bin/sh\necho "init args: $*"\nexec /bin/busybox init\n' > "$R/sbin/init"
+chmod +x "$R/sbin/init"
+bg "$out" -q -M "$M" -D "$R" --console=read-only -b -- --frob 3
+if wait_for 20 grep -q MACHBOX-BOOT-OK "$out"; then pass "a script as init boots"; else fail "a script as init boots" "$(cat "$out")"; fi
+kill -TERM "$BG"
+wait_exit "$BG" 20
+testing_grep "-b passes its arguments to init" "cat $out" "^init args: --frob 3"
+rm "$R/sbin/init" && mv "$R/sbin/init.real" "$R/sbin/init"
+check_clean "$M" "$R" "nothing left after the stop tests"

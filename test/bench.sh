@@ -1,0 +1,414 @@
+#!/bin/bash
+# test/bench.sh: start-up time and memory of `machbox nspawn`, next to the
+# plain unshare(1) lower bound and to systemd-nspawn, crun and bwrap, on the
+# busybox guest of test/fixtures. `make bench` runs it after `all helpers`.
+#
+#   BENCH_RUNS=N   timed runs per command (default 30; the boot runs 10)
+#   BUILD=DIR      where machbox was built (default build)
+#
+# Results go to $BUILD/bench/results.txt and stdout. The targets (ratios,
+# resident memory) are reported PASS/MISS; the exit status is 1 only when
+# machbox itself or the unshare baseline could not run. A comparison tool
+# that cannot run on this host is recorded with its reason instead.
+#
+# Needs root. The measurements run in a network namespace of their own
+# (the script re-executes itself under `unshare --net`), so no container
+# ever sees the host's network; only apt-get (installing missing tools) and
+# the fixture build run before that, because they need Debian's archive.
+set -u
+export LC_ALL=C	# EPOCHREALTIME's decimal point is the locale's
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+MACHBOX=$BUILD/machbox
+PAYLOAD=$BUILD/test/payload
+N=${BENCH_RUNS:-30}
+BOOT_N=10
+BOOT_TIMEOUT_S=20
+RSS_TARGET_KIB=512
+RESULTS=$BUILD/bench/results.txt
+# Unique per run: machine names, crun ids and cgroup names all carry it.
+TAG=mbbench$$
+
+log() { echo "bench: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+# --- setup, on the host network --------------------------------------------
+
+# need_tool CMD PACKAGE: installs PACKAGE when CMD is missing. No
+# recommends: systemd-container's (libnss-mymachines) would edit the host's
+# nsswitch.conf. Returns 1 when the tool is still missing.
+updated=0
+need_tool() {
+	command -v "$1" >/dev/null && return 0
+	log "$1 missing, installing $2"
+	if [ $updated = 0 ]; then
+		apt-get -q update >&2 || return 1
+		updated=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get -q -y install --no-install-recommends "$2" >&2
+	command -v "$1" >/dev/null
+}
+
+setup() {
+	[ "$(id -u)" = 0 ] || die "needs root (containers)"
+	if [ ! -x "$MACHBOX" ] || [ ! -x "$PAYLOAD" ]; then
+		die "build first: make all helpers"
+	fi
+	command -v unshare >/dev/null || die "needs unshare (util-linux)"
+	# the lower bound needs unshare --root (util-linux 2.36 and later)
+	unshare --help | grep -q -- '--root=' || die "this unshare has no --root"
+	need_tool systemd-nspawn systemd-container || log "no systemd-nspawn"
+	need_tool crun crun || log "no crun"
+	need_tool bwrap bubblewrap || log "no bwrap"
+	BENCH_FIXTURE=$(test/fixtures/build.sh busybox) || die "no busybox fixture"
+	[ -d "$BENCH_FIXTURE" ] || die "fixture build printed '$BENCH_FIXTURE'"
+	export BENCH_FIXTURE
+}
+
+if [ -z "${BENCH_IN_NETNS:-}" ]; then
+	setup
+	BENCH_IN_NETNS=1 exec unshare --net -- "$0" "$@"
+fi
+
+# --- from here on: inside our own network namespace ------------------------
+
+TMP=$(mktemp -d /var/tmp/machbox-bench.XXXXXX) || die "mktemp failed"
+BOOT_PID=
+WHY=
+CRUN_STATE=$TMP/crun-state
+
+# Everything we made: the boot container we started (by its PID; its
+# janitor then removes its cgroup), crun's containers (in a state dir of
+# our own), cgroups named after TAG (crun's, systemd-nspawn's), the temp dir.
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+	local id d
+	if [ -n "$BOOT_PID" ]; then
+		kill -9 "$BOOT_PID" 2>/dev/null
+		wait "$BOOT_PID" 2>/dev/null
+	fi
+	if command -v crun >/dev/null && [ -d "$CRUN_STATE" ]; then
+		for id in $(crun --root="$CRUN_STATE" list -q 2>/dev/null); do
+			crun --root="$CRUN_STATE" delete -f "$id" >/dev/null 2>&1
+		done
+	fi
+	# deepest first; rmdir only removes empty cgroups, never a busy one
+	find /sys/fs/cgroup -depth -type d -name "*$TAG*" 2>/dev/null |
+		while read -r d; do rmdir "$d" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# guest NAME: a private copy of the busybox fixture with the payload
+# helper, in G=$TMP/NAME (the directory's name is the machine name). One
+# per tool, so what one leaves in its tree cannot slow another down.
+guest() {
+	G=$TMP/$1
+	if ! { mkdir "$G" && cp -a "$BENCH_FIXTURE/." "$G/" &&
+		install -m 0755 "$PAYLOAD" "$G/usr/bin/payload"; }; then
+		die "cannot copy the guest to $G"
+	fi
+}
+
+# A sleep without a fork: read(1) with a timeout on a FIFO nobody writes.
+mkfifo "$TMP/nap" || die "cannot make the nap FIFO"
+exec {NAP_FD}<>"$TMP/nap"
+nap() { read -r -t "$1" -u "$NAP_FD"; }
+
+# --- results -----------------------------------------------------------------
+
+mkdir -p "$(dirname "$RESULTS")"
+: > "$RESULTS"
+report() { printf '%s\n' "$*" | tee -a "$RESULTS"; }
+
+declare -A MEDIAN	# key -> median in ms, for the ratios
+CORE_FAILED=0
+
+# stats FILE: "MEDIAN P90" in ms of the microsecond samples in FILE
+# (p90 by nearest rank)
+stats() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END {
+		if (NR == 0) exit 1
+		med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		r = int(NR * 9 / 10); if (r * 10 < NR * 9) r++
+		printf "%.1f %.1f\n", med / 1000, v[r] / 1000 }'
+}
+
+# result KEY LABEL FILE: one line with the median and p90 of FILE
+result() {
+	local s
+	s=$(stats "$3") || return 1
+	MEDIAN[$1]=${s% *}
+	report "$(printf '%-46s median %7s ms   p90 %7s ms   (n=%d)' "$2" "${s% *}" "${s#* }" \
+		"$(wc -l < "$3")")"
+}
+
+# unavailable LABEL WHY: a measurement that could not be made, and why
+unavailable() {
+	report "$(printf '%-46s NOT RUN: %s' "$1" "$2")"
+}
+
+# first_lines FILE: a failure's output, on one line for the results
+first_lines() { head -n 3 "$1" | tr '\n' ' ' | cut -c1-200; }
+
+# --- start-up timing -------------------------------------------------------
+
+# bench KEY LABEL CMD...: one untimed warm-up run (page cache, dentries),
+# then N timed runs of CMD. Every run must exit 0. The clock is bash's own
+# EPOCHREALTIME: `date +%s%N` would add a fork and exec (about a
+# millisecond) to every sample. RUN is the run number, for CMDs that
+# need a fresh name each time.
+RUN=0
+bench() {
+	local key=$1 label=$2 t0 t1 rc
+	local samples=$TMP/$key.us out=$TMP/$key.out
+	shift 2
+	: > "$samples"
+	for ((RUN = 0; RUN <= N; RUN++)); do
+		t0=${EPOCHREALTIME/./}
+		"$@" >"$out" 2>&1 </dev/null
+		rc=$?
+		t1=${EPOCHREALTIME/./}
+		if [ $rc != 0 ]; then
+			unavailable "$label" "exit $rc on run $RUN: $(first_lines "$out")"
+			return 1
+		fi
+		[ $RUN = 0 ] || echo $((t1 - t0)) >> "$samples"
+	done
+	result "$key" "$label" "$samples"
+}
+
+bench_machbox() {
+	guest "$TAG"
+	bench machbox "machbox nspawn /bin/true" \
+		"$MACHBOX" nspawn -q --console=pipe -D "$G" /bin/true || CORE_FAILED=1
+	bench machbox_net "machbox nspawn --private-network /bin/true" \
+		"$MACHBOX" nspawn -q --console=pipe --private-network -D "$G" /bin/true || CORE_FAILED=1
+}
+
+# The lower bound: the same namespaces and a fresh /proc, nothing else.
+# --mount-proc works with --root (util-linux mounts proc after the chroot).
+bench_unshare() {
+	guest unshare
+	bench unshare "unshare -fpmuin --root --mount-proc" \
+		unshare --fork --pid --mount --uts --ipc --net --root="$G" --mount-proc /bin/true ||
+		CORE_FAILED=1
+}
+
+bench_systemd_nspawn() {
+	if ! command -v systemd-nspawn >/dev/null; then
+		unavailable "systemd-nspawn /bin/true" "systemd-container is not installed"
+		return
+	fi
+	guest "$TAG-sd"
+	bench sdnspawn "systemd-nspawn /bin/true" \
+		systemd-nspawn -q --register=no --console=pipe -D "$G" /bin/true || return
+	bench sdnspawn_net "systemd-nspawn --private-network /bin/true" \
+		systemd-nspawn -q --register=no --console=pipe --private-network -D "$G" /bin/true
+}
+
+# crun_bundle DIR ROOT: `crun spec` edited to run /bin/true in ROOT,
+# writable, no terminal; its namespaces and mounts stay crun's defaults
+crun_bundle() {
+	(cd "$1" && crun spec) || return 1
+	python3 - "$1/config.json" "$2" <<-'EOF'
+	import json, sys
+	path, root = sys.argv[1], sys.argv[2]
+	with open(path) as f:
+	    spec = json.load(f)
+	spec["root"] = {"path": root, "readonly": False}
+	spec["process"]["args"] = ["/bin/true"]
+	spec["process"]["terminal"] = False
+	with open(path, "w") as f:
+	    json.dump(spec, f, indent=1)
+	EOF
+}
+
+# a new container id per run: `crun run` deletes the container it ran
+# shellcheck disable=SC2317 # called by bench
+crun_run() { crun --root="$CRUN_STATE" run --bundle "$1" "$TAG-$RUN"; }
+
+bench_crun() {
+	local b=$TMP/crun-bundle ns
+	if ! command -v crun >/dev/null; then
+		unavailable "crun run /bin/true" "crun is not installed"
+		return
+	fi
+	guest crun-root
+	mkdir -p "$b" "$CRUN_STATE"
+	if ! crun_bundle "$b" "$G" >"$TMP/crun-spec.out" 2>&1; then
+		unavailable "crun run /bin/true" "crun spec failed: $(first_lines "$TMP/crun-spec.out")"
+		return
+	fi
+	ns=$(python3 -c 'import json, sys
+print(",".join(n["type"] for n in json.load(open(sys.argv[1]))["linux"]["namespaces"]))' "$b/config.json")
+	bench crun "crun run /bin/true (ns: $ns)" crun_run "$b"
+}
+
+bench_bwrap() {
+	if ! command -v bwrap >/dev/null; then
+		unavailable "bwrap /bin/true" "bubblewrap is not installed"
+		return
+	fi
+	guest bwrap-root
+	# --unshare-all: user (try), ipc, pid, net, uts, cgroup (try)
+	bench bwrap "bwrap --unshare-all /bin/true" \
+		bwrap --bind "$G" / --proc /proc --dev /dev --unshare-all /bin/true
+}
+
+# --- boot to the marker, power off, monitor memory --------------------------
+
+# kib PID FIELD: FIELD (VmRSS, VmHWM) of PID's status in KiB
+kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# janitor_of PID: the monitor's machbox child that is not the container's
+# init (the init is PID 1 of a new PID namespace: NSpid has two fields)
+janitor_of() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		[ "$(readlink "/proc/$c/exe")" = "$(readlink -f "$MACHBOX")" ] || continue
+		awk '$1 == "NSpid:" && NF == 2 { n = 1 } END { exit !n }' "/proc/$c/status" && continue
+		echo "$c"
+		return 0
+	done
+	return 1
+}
+
+# boot_once GUEST: one boot; appends boot and poweroff times (us) and the
+# memory of monitor and janitor (KiB) to files in $TMP. Runs in this shell,
+# not a $(...) one, so the EXIT trap knows BOOT_PID. On failure: WHY.
+boot_once() {
+	local out=$TMP/boot.out t0 t1 t2 t3 rc j deadline
+	t0=${EPOCHREALTIME/./}
+	deadline=$((t0 + BOOT_TIMEOUT_S * 1000000))
+	"$MACHBOX" nspawn -q --console=read-only -D "$1" -b >"$out" 2>&1 </dev/null &
+	BOOT_PID=$!
+	until grep -q MACHBOX-BOOT-OK "$out"; do
+		if ! kill -0 "$BOOT_PID" 2>/dev/null; then
+			WHY="exited before the marker: $(first_lines "$out")"
+			return 1
+		fi
+		if [ "${EPOCHREALTIME/./}" -ge $deadline ]; then
+			WHY="no marker in ${BOOT_TIMEOUT_S}s"
+			return 1
+		fi
+		nap 0.005
+	done
+	t1=${EPOCHREALTIME/./}
+	echo "$(kib "$BOOT_PID" VmRSS) $(kib "$BOOT_PID" VmHWM)" >> "$TMP/mon.kib"
+	if j=$(janitor_of "$BOOT_PID"); then
+		echo "$(kib "$j" VmRSS) $(kib "$j" VmHWM)" >> "$TMP/jan.kib"
+	fi
+	t2=${EPOCHREALTIME/./}
+	kill -TERM "$BOOT_PID"
+	wait "$BOOT_PID"
+	rc=$?
+	t3=${EPOCHREALTIME/./}
+	BOOT_PID=
+	if [ $rc != 0 ]; then
+		WHY="poweroff exit $rc: $(first_lines "$out")"
+		return 1
+	fi
+	echo $((t1 - t0)) >> "$TMP/boot.us"
+	echo $((t3 - t2)) >> "$TMP/poweroff.us"
+}
+
+# median_col FILE COL: the median of column COL of FILE
+median_col() {
+	awk -v c="$2" '{ print $c }' "$1" | sort -n | awk '{ v[NR] = $1 } END {
+		if (NR) print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+bench_boot() {
+	local i m_rss m_hwm j_rss j_hwm
+	guest "$TAG-boot"
+	: > "$TMP/boot.us"; : > "$TMP/poweroff.us"; : > "$TMP/mon.kib"; : > "$TMP/jan.kib"
+	for ((i = 1; i <= BOOT_N; i++)); do
+		if ! boot_once "$G"; then
+			unavailable "machbox boot to MACHBOX-BOOT-OK" "run $i: $WHY"
+			CORE_FAILED=1
+			return
+		fi
+	done
+	result boot "machbox boot to MACHBOX-BOOT-OK" "$TMP/boot.us"
+	result poweroff "machbox poweroff (SIGTERM to exit)" "$TMP/poweroff.us"
+	m_rss=$(median_col "$TMP/mon.kib" 1); m_hwm=$(median_col "$TMP/mon.kib" 2)
+	report "$(printf '%-46s VmRSS %5s KiB   VmHWM %5s KiB   (median of %d)' \
+		"monitor, idle booted guest" "$m_rss" "$m_hwm" "$(wc -l < "$TMP/mon.kib")")"
+	if [ -s "$TMP/jan.kib" ]; then
+		j_rss=$(median_col "$TMP/jan.kib" 1); j_hwm=$(median_col "$TMP/jan.kib" 2)
+		report "$(printf '%-46s VmRSS %5s KiB   VmHWM %5s KiB   (median of %d)' \
+			"janitor, idle booted guest" "$j_rss" "$j_hwm" "$(wc -l < "$TMP/jan.kib")")"
+	else
+		j_rss=0
+		unavailable "janitor, idle booted guest" "no machbox child besides the init found"
+	fi
+	MEDIAN[rss]=$m_rss
+	MEDIAN[rss_all]=$((m_rss + j_rss))
+}
+
+# --- targets -------------------------------------------------------------------
+
+# target LABEL VALUE OP LIMIT: "PASS"/"MISS" line; OP is <= or >=
+target() {
+	local verdict
+	verdict=$(awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN {
+		ok = op == "<=" ? v <= l : v >= l; print ok ? "PASS" : "MISS" }')
+	report "$(printf '%-46s %8s   target %s %s   %s' "$1" "$2" "$3" "$4" "$verdict")"
+}
+
+# ratio A B: MEDIAN[A] / MEDIAN[B] with two decimals, empty when one is missing
+ratio() {
+	[ -n "${MEDIAN[$1]:-}" ] && [ -n "${MEDIAN[$2]:-}" ] || return 1
+	awk -v a="${MEDIAN[$1]}" -v b="${MEDIAN[$2]}" 'BEGIN { printf "%.2f\n", a / b }'
+}
+
+# target_ratio LABEL A B OP LIMIT
+target_ratio() {
+	local r
+	if r=$(ratio "$2" "$3"); then
+		target "$1" "$r" "$4" "$5"
+	else
+		unavailable "$1" "a median is missing"
+	fi
+}
+
+targets() {
+	report ""
+	report "targets (medians):"
+	target_ratio "machbox / unshare" machbox unshare "<=" 1.5
+	target_ratio "machbox --private-network / unshare" machbox_net unshare "<=" 1.5
+	target_ratio "crun / machbox" crun machbox ">=" 2
+	target_ratio "crun / machbox --private-network" crun machbox_net ">=" 2
+	if [ -n "${MEDIAN[rss]:-}" ]; then
+		target "monitor VmRSS (KiB)" "${MEDIAN[rss]}" "<=" "$RSS_TARGET_KIB"
+		report "$(printf '%-46s %8s   (information)' "monitor + janitor VmRSS (KiB)" "${MEDIAN[rss_all]}")"
+	else
+		unavailable "monitor VmRSS (KiB)" "no boot measurement"
+	fi
+}
+
+header() {
+	report "machbox bench $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	report "kernel:  $(uname -r)"
+	report "machbox: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src include 2>/dev/null || echo ' (src modified)')"
+	report "cpu:     $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo) x $(nproc)"
+	report "runs:    N=$N per command after 1 warm-up; boot N=$BOOT_N; wall time, median and p90"
+	report "guest:   busybox fixture $(basename "$BENCH_FIXTURE"), all runs in a private network namespace"
+	report ""
+}
+
+header
+bench_machbox
+bench_unshare
+bench_systemd_nspawn
+bench_crun
+bench_bwrap
+bench_boot
+targets
+log "results in $RESULTS"
+exit $CORE_FAILED
