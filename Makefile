@@ -56,16 +56,25 @@ src-y := src/main.c $(wildcard src/lib/*.c)
 src-$(CONFIG_MACHINECTL) += $(wildcard src/machinectl/*.c)
 src-$(CONFIG_NSPAWN) += $(wildcard src/nspawn/*.c)
 src-$(CONFIG_MACHINED) += $(wildcard src/machined/*.c)
+# networking: netlink, pool, NAT; the DHCP server apart
+src-$(CONFIG_NETWORK) += $(filter-out src/net/dhcp%.c,$(wildcard src/net/*.c))
+src-$(CONFIG_DHCP_SERVER) += $(wildcard src/net/dhcp*.c)
+# images: the store, and the code that needs libarchive or BearSSL apart
+src-$(CONFIG_IMAGES) += $(wildcard src/image/*.c)
+src-$(CONFIG_ARCHIVE) += $(wildcard src/archive/*.c)
+src-$(CONFIG_PULL) += $(filter-out src/pull/tls%.c,$(wildcard src/pull/*.c))
+src-$(CONFIG_PULL_TLS) += $(wildcard src/pull/tls*.c)
 
 libs-y :=
 libs-$(CONFIG_ARCHIVE) += $(TP_ARCHIVE_A)
 libs-$(CONFIG_FILTER_ZSTD) += $(TP_ZSTD_A)
 libs-$(CONFIG_FILTER_XZ) += $(TP_LZMA_A)
 libs-$(CONFIG_FILTER_GZIP) += $(TP_ZLIB_A)
-libs-$(CONFIG_PULL_TLS) += $(TP_BEARSSL_A)
+# BearSSL also gives pull its hashes and RSA, with or without TLS
+libs-$(CONFIG_PULL) += $(TP_BEARSSL_A)
 tpinc-y :=
 tpinc-$(CONFIG_ARCHIVE) += $(TP_ARCHIVE_INC)
-tpinc-$(CONFIG_PULL_TLS) += $(TP_BEARSSL_INC)
+tpinc-$(CONFIG_PULL) += $(TP_BEARSSL_INC)
 
 OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(src-y))
 

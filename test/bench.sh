@@ -76,8 +76,15 @@ fi
 # --- from here on: inside our own network namespace ------------------------
 
 TMP=$(mktemp -d /var/tmp/machbox-bench.XXXXXX) || die "mktemp failed"
+# the cgroup2 tree: pure v2, or the "unified" one of a hybrid host
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+	CG2=/sys/fs/cgroup
+else
+	CG2=/sys/fs/cgroup/unified
+fi
 BOOT_PID=
 WHY=
+SD_LEFTOVERS=()
 CRUN_STATE=$TMP/crun-state
 
 # Everything we made: the boot container we started (by its PID; its
@@ -98,6 +105,9 @@ cleanup() {
 	# deepest first; rmdir only removes empty cgroups, never a busy one
 	find /sys/fs/cgroup -depth -type d -name "*$TAG*" 2>/dev/null |
 		while read -r d; do rmdir "$d" 2>/dev/null; done
+	for d in "${SD_LEFTOVERS[@]}"; do
+		rmdir "$d" 2>/dev/null
+	done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -199,16 +209,47 @@ bench_unshare() {
 		CORE_FAILED=1
 }
 
+# systemd-nspawn's leftovers on the host, kept for cleanup: it makes
+# "payload" and "supervisor" cgroups below its own (with --keep-unit) and
+# /run/systemd/nspawn; we remove the ones that did not exist before, and
+# only when empty.
+note_sd_leftovers() {
+	local own d
+	own=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+	for d in "$CG2$own"/payload "$CG2$own"/supervisor; do
+		[ -e "$d" ] || SD_LEFTOVERS+=("$d")
+	done
+	own=$(awk -F: '$2 == "name=systemd" { print $3 }' /proc/self/cgroup)
+	if [ -n "$own" ]; then
+		for d in "/sys/fs/cgroup/systemd$own"/payload "/sys/fs/cgroup/systemd$own"/supervisor; do
+			[ -e "$d" ] || SD_LEFTOVERS+=("$d")
+		done
+	fi
+	if [ ! -e /run/systemd/nspawn ]; then
+		SD_LEFTOVERS+=(/run/systemd/nspawn/locks /run/systemd/nspawn/propagate /run/systemd/nspawn)
+	fi
+}
+
+# systemd-nspawn as asked first; without systemd as PID 1 that fails (it
+# asks systemd over D-Bus for a scope unit), so then --keep-unit, which
+# runs it in our own cgroup and needs no bus.
 bench_systemd_nspawn() {
+	local opts=(-q --register=no --console=pipe) label=systemd-nspawn out=$TMP/sd-probe.out
 	if ! command -v systemd-nspawn >/dev/null; then
 		unavailable "systemd-nspawn /bin/true" "systemd-container is not installed"
 		return
 	fi
 	guest "$TAG-sd"
-	bench sdnspawn "systemd-nspawn /bin/true" \
-		systemd-nspawn -q --register=no --console=pipe -D "$G" /bin/true || return
-	bench sdnspawn_net "systemd-nspawn --private-network /bin/true" \
-		systemd-nspawn -q --register=no --console=pipe --private-network -D "$G" /bin/true
+	note_sd_leftovers
+	if ! systemd-nspawn "${opts[@]}" -D "$G" /bin/true >"$out" 2>&1 </dev/null; then
+		unavailable "systemd-nspawn --register=no /bin/true" "$(first_lines "$out")"
+		opts+=(--keep-unit)
+		label="systemd-nspawn --keep-unit"
+	fi
+	bench sdnspawn "$label /bin/true" \
+		systemd-nspawn "${opts[@]}" -D "$G" /bin/true || return
+	bench sdnspawn_net "$label --private-network /bin/true" \
+		systemd-nspawn "${opts[@]}" --private-network -D "$G" /bin/true
 }
 
 # crun_bundle DIR ROOT: `crun spec` edited to run /bin/true in ROOT,
@@ -228,9 +269,14 @@ crun_bundle() {
 	EOF
 }
 
-# a new container id per run: `crun run` deletes the container it ran
+# crun_run BUNDLE [OPTION...]: a new container id per run (`crun run`
+# deletes the container it ran)
 # shellcheck disable=SC2317 # called by bench
-crun_run() { crun --root="$CRUN_STATE" run --bundle "$1" "$TAG-$RUN"; }
+crun_run() {
+	local b=$1
+	shift
+	crun --root="$CRUN_STATE" "$@" run --bundle "$b" "$TAG-$RUN"
+}
 
 bench_crun() {
 	local b=$TMP/crun-bundle ns
@@ -246,7 +292,16 @@ bench_crun() {
 	fi
 	ns=$(python3 -c 'import json, sys
 print(",".join(n["type"] for n in json.load(open(sys.argv[1]))["linux"]["namespaces"]))' "$b/config.json")
-	bench crun "crun run /bin/true (ns: $ns)" crun_run "$b"
+	# crun refuses a hybrid cgroup host (v1 controllers and a v2 tree
+	# beside); then it runs without cgroups, which only makes it faster
+	RUN=probe
+	if crun_run "$b" >"$TMP/crun-probe.out" 2>&1 </dev/null; then
+		bench crun "crun run /bin/true (ns: $ns)" crun_run "$b"
+	else
+		unavailable "crun run /bin/true" "$(first_lines "$TMP/crun-probe.out")"
+		bench crun "crun --cgroup-manager=disabled run (ns: $ns)" \
+			crun_run "$b" --cgroup-manager=disabled
+	fi
 }
 
 bench_bwrap() {
@@ -266,12 +321,12 @@ bench_bwrap() {
 kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 # janitor_of PID: the monitor's machbox child that is not the container's
-# init (the init is PID 1 of a new PID namespace: NSpid has two fields)
+# init (the init is PID 1 of a new PID namespace: NSpid has two pids)
 janitor_of() {
 	local c
 	for c in $(pgrep -P "$1"); do
 		[ "$(readlink "/proc/$c/exe")" = "$(readlink -f "$MACHBOX")" ] || continue
-		awk '$1 == "NSpid:" && NF == 2 { n = 1 } END { exit !n }' "/proc/$c/status" && continue
+		awk '$1 == "NSpid:" && NF > 2 { n = 1 } END { exit !n }' "/proc/$c/status" && continue
 		echo "$c"
 		return 0
 	done

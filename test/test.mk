@@ -8,10 +8,12 @@ HOST_SRCS := $(filter-out src/main.c,$(src-y))
 HOST_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(HOST_SRCS))
 UNIT_TESTS := $(patsubst test/unit/%.c,$(BUILD)/host/%,$(wildcard test/unit/test_*.c))
 
-$(BUILD)/host/obj/%.o: %.c $(GENCONFIG)
+# (third-party headers for the files that include them; unit tests link
+# only pure code, never the musl-built libraries)
+$(BUILD)/host/obj/%.o: %.c $(GENCONFIG) | $(libs-y)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(addprefix -I,$(tpinc-y)) -MMD -MP -c -o $@ $<
 
 $(BUILD)/host/libmachbox.a: $(HOST_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^

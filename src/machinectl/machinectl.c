@@ -12,7 +12,7 @@
 #include "machbox.h"
 #include "machinectl/machinectl.h"
 
-static int verb_unavailable(int argc, char **argv, void *ctx)
+int verb_unavailable(int argc, char **argv, void *ctx)
 {
 	(void)argc;
 	(void)ctx;
@@ -22,36 +22,39 @@ static int verb_unavailable(int argc, char **argv, void *ctx)
 	return EXIT_FAIL;
 }
 
+/* A verb of a feature that is configured out: its code is never linked */
+#define IF(cfg, fn) ((cfg) ? (fn) : verb_unavailable)
+
 static const struct verb verbs[] = {
 	{ "bind", 3, 4, VERB_ROOT, verb_unavailable },
-	{ "clean", VERB_ANY, 1, VERB_ROOT, verb_unavailable },
-	{ "clone", 3, 3, VERB_ROOT, verb_unavailable },
+	{ "clean", VERB_ANY, 1, VERB_ROOT, IF(CFG_IMAGES, verb_clean) },
+	{ "clone", 3, 3, VERB_ROOT, IF(CFG_IMAGES, verb_clone) },
 	{ "console", 2, 2, 0, verb_unavailable },
 	{ "copy-from", 3, 4, VERB_ROOT, verb_unavailable },
 	{ "copy-to", 3, 4, VERB_ROOT, verb_unavailable },
 	{ "disable", 2, VERB_ANY, VERB_ROOT, verb_unavailable },
 	{ "enable", 2, VERB_ANY, VERB_ROOT, verb_unavailable },
-	{ "export-raw", 2, 3, VERB_ROOT, verb_unavailable },
-	{ "export-tar", 2, 3, VERB_ROOT, verb_unavailable },
-	{ "image-status", VERB_ANY, VERB_ANY, 0, verb_unavailable },
-	{ "import-fs", 2, 3, VERB_ROOT, verb_unavailable },
-	{ "import-raw", 2, 3, VERB_ROOT, verb_unavailable },
-	{ "import-tar", 2, 3, VERB_ROOT, verb_unavailable },
+	{ "export-raw", 2, 3, VERB_ROOT, IF(CFG_IMAGES, verb_export_raw) },
+	{ "export-tar", 2, 3, VERB_ROOT, IF(CFG_ARCHIVE, verb_export_tar) },
+	{ "image-status", VERB_ANY, VERB_ANY, 0, IF(CFG_IMAGES, verb_image_status) },
+	{ "import-fs", 2, 3, VERB_ROOT, IF(CFG_IMAGES, verb_import_fs) },
+	{ "import-raw", 2, 3, VERB_ROOT, IF(CFG_IMAGES, verb_import_raw) },
+	{ "import-tar", 2, 3, VERB_ROOT, IF(CFG_ARCHIVE, verb_import_tar) },
 	{ "kill", 2, VERB_ANY, 0, verb_unavailable },
 	{ "list", VERB_ANY, 1, VERB_DEFAULT, verb_unavailable },
-	{ "list-images", VERB_ANY, 1, 0, verb_unavailable },
+	{ "list-images", VERB_ANY, 1, 0, IF(CFG_IMAGES, verb_list_images) },
 	{ "login", VERB_ANY, 2, 0, verb_unavailable },
 	{ "logs", 2, 2, 0, verb_unavailable },
 	{ "poweroff", 2, VERB_ANY, 0, verb_unavailable },
-	{ "pull-raw", 2, 3, VERB_ROOT, verb_unavailable },
-	{ "pull-tar", 2, 3, VERB_ROOT, verb_unavailable },
-	{ "read-only", 2, 3, VERB_ROOT, verb_unavailable },
+	{ "pull-raw", 2, 3, VERB_ROOT, IF(CFG_PULL, verb_pull_raw) },
+	{ "pull-tar", 2, 3, VERB_ROOT, IF(CFG_PULL, verb_pull_tar) },
+	{ "read-only", 2, 3, VERB_ROOT, IF(CFG_IMAGES, verb_read_only) },
 	{ "reboot", 2, VERB_ANY, 0, verb_unavailable },
-	{ "remove", 2, VERB_ANY, VERB_ROOT, verb_unavailable },
-	{ "rename", 3, 3, VERB_ROOT, verb_unavailable },
+	{ "remove", 2, VERB_ANY, VERB_ROOT, IF(CFG_IMAGES, verb_remove) },
+	{ "rename", 3, 3, VERB_ROOT, IF(CFG_IMAGES, verb_rename) },
 	{ "shell", VERB_ANY, VERB_ANY, 0, verb_unavailable },
 	{ "show", VERB_ANY, VERB_ANY, 0, verb_unavailable },
-	{ "show-image", VERB_ANY, VERB_ANY, 0, verb_unavailable },
+	{ "show-image", VERB_ANY, VERB_ANY, 0, IF(CFG_IMAGES, verb_show_image) },
 	{ "start", 2, VERB_ANY, 0, verb_unavailable },
 	{ "status", 2, VERB_ANY, 0, verb_unavailable },
 	{ "stop", 2, VERB_ANY, 0, verb_unavailable },

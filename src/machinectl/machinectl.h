@@ -15,4 +15,25 @@ struct mctl_opts {
 	long lines;
 };
 
+/* Verbs: fn(argc, argv, struct mctl_opts *) with argv[0] the verb */
+int verb_unavailable(int argc, char **argv, void *ctx);
+/* src/image/ (CFG_IMAGES) */
+int verb_list_images(int argc, char **argv, void *ctx);
+int verb_image_status(int argc, char **argv, void *ctx);
+int verb_show_image(int argc, char **argv, void *ctx);
+int verb_clone(int argc, char **argv, void *ctx);
+int verb_rename(int argc, char **argv, void *ctx);
+int verb_remove(int argc, char **argv, void *ctx);
+int verb_read_only(int argc, char **argv, void *ctx);
+int verb_clean(int argc, char **argv, void *ctx);
+int verb_import_fs(int argc, char **argv, void *ctx);
+int verb_import_raw(int argc, char **argv, void *ctx);
+int verb_export_raw(int argc, char **argv, void *ctx);
+/* src/archive/ (CFG_ARCHIVE) */
+int verb_import_tar(int argc, char **argv, void *ctx);
+int verb_export_tar(int argc, char **argv, void *ctx);
+/* src/pull/ (CFG_PULL) */
+int verb_pull_tar(int argc, char **argv, void *ctx);
+int verb_pull_raw(int argc, char **argv, void *ctx);
+
 #endif
