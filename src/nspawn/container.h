@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "conf.h"
 #include "nspawn/cgroup.h"
 #include "nspawn/initdetect.h"
 #include "nspawn/nspawn.h"
@@ -25,6 +26,7 @@ struct container {
 	bool has_cgroup;
 	const char *term;	/* TERM for PID 1 */
 	uint64_t keep_caps;	/* bounding set for the payload */
+	struct machbox_conf conf;	/* machbox.conf */
 };
 
 /* Sync messages between the monitor and the child, over a SOCK_SEQPACKET

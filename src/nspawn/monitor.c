@@ -68,7 +68,6 @@ void console_state_setup(struct console_state *cs, enum console_mode mode)
 		mode = CONSOLE_INTERACTIVE;
 	cs->relay_in = mode == CONSOLE_INTERACTIVE;
 	cs->relay_out = mode == CONSOLE_INTERACTIVE || mode == CONSOLE_READ_ONLY || mode == CONSOLE_PIPE;
-	cs->esc.key = 0x1d;
 	if (cs->relay_in && tty && tcgetattr(STDIN_FILENO, &cs->saved) == 0) {
 		struct termios raw = cs->saved;
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "applets.h"
+#include "conf.h"
 #include "fileio.h"
 #include "machbox.h"
 #include "nspawn/container.h"
@@ -90,6 +91,16 @@ static int load_settings(struct nspawn_opts *o, struct container *c)
 	settings_merge(o, &file, o->settings);
 	nspawn_opts_free(&file);
 	return 0;
+}
+
+static int load_conf(struct container *c)
+{
+	char err[512];
+	int r = conf_load(&c->conf, settings_warning, NULL, err, sizeof(err));
+
+	if (r < 0)
+		msg("%s", err[0] ? err : strerror(-r));
+	return r;
 }
 
 /* The janitor: a process of ours outside the container that outlives a
@@ -194,6 +205,8 @@ static int prepare(struct nspawn_opts *o, struct container *c)
 		return usage_error("cannot make a machine name of '%s', use --machine=", c->root);
 	if (load_settings(o, c) < 0)
 		return EXIT_FAIL;
+	if (load_conf(c) < 0)
+		return EXIT_FAIL;
 	/* one machine per image, except read-only sharing */
 	if (flock(c->rootfd, (o->ephemeral || o->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
 		return errno == EWOULDBLOCK ?
@@ -217,7 +230,7 @@ static int prepare(struct nspawn_opts *o, struct container *c)
 
 static int run(struct nspawn_opts *o, struct container *c, struct machine_cgroup *cg)
 {
-	struct console_state cs = { .log = { .fd = -1 } };
+	struct console_state cs = { .log = { .fd = -1 }, .esc = { .key = c->conf.escape_key } };
 	int sigfd, r, code = EXIT_FAIL;
 
 	if (ring_init(&cs.ring, CONSOLE_RING_SIZE) < 0)

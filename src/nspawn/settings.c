@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ini.h"
 #include "machbox.h"
 #include "nspawn/settings.h"
 
@@ -18,9 +19,7 @@
 /* PATH_MAX without <limits.h>, whose MB_SIGRTMAX clashes with machbox.h's */
 #define PATH_LEN 4096
 
-enum section {
-	SECT_NONE, SECT_EXEC, SECT_FILES, SECT_NETWORK, SECT_MACHBOX, SECT_IGNORED,
-};
+enum section { SECT_NONE, SECT_EXEC, SECT_FILES, SECT_NETWORK, SECT_MACHBOX };
 
 static const char *const section_names[] = {
 	[SECT_EXEC] = "Exec", [SECT_FILES] = "Files",
@@ -28,15 +27,9 @@ static const char *const section_names[] = {
 };
 
 struct parser {
-	const char *file;
-	unsigned line;
+	struct ini ini;		/* first: the reader calls back with it */
 	bool trusted;
-	enum section sect;
 	struct nspawn_opts *o;
-	settings_warn_fn warn;
-	void *ud;
-	char *err;
-	size_t errlen;
 };
 
 struct key;
@@ -62,42 +55,8 @@ struct key {
 
 /* --- messages --- */
 
-static void PRINTF(2, 3) warnf(struct parser *ps, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!ps->warn)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ps->warn(ps->ud, ps->file, ps->line, msg);
-}
-
-static void PRINTF(3, 4) seterr(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!buf || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
-/* "FILE:LINE: TEXT" into the caller's buffer; returns -EINVAL */
-static int PRINTF(2, 3) errorf(struct parser *ps, const char *fmt, ...)
-{
-	char text[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	seterr(ps->err, ps->errlen, "%s:%u: %s", ps->file, ps->line, text);
-	return -EINVAL;
-}
+#define warnf(ps, ...) ini_warnf(&(ps)->ini, __VA_ARGS__)
+#define errorf(ps, ...) ini_errorf(&(ps)->ini, __VA_ARGS__)
 
 /* A bad value: "FILE:LINE: KEY=: REASON"; returns -EINVAL */
 static int PRINTF(3, 4) bad(struct parser *ps, const struct key *k, const char *fmt, ...)
@@ -465,19 +424,7 @@ static const struct key keys[] = {
 	{ SECT_MACHBOX, "CPUWeight", p_property, SET_LIMITS, PRIV, 0 },
 };
 
-/* --- lines --- */
-
-static char *strip(char *s)
-{
-	size_t n;
-
-	s += strspn(s, WHITESPACE);
-	n = strlen(s);
-	while (n > 0 && strchr(WHITESPACE, s[n - 1]))
-		n--;
-	s[n] = 0;
-	return s;
-}
+/* --- keys --- */
 
 static const struct key *find_key(enum section sect, const char *name)
 {
@@ -515,209 +462,43 @@ static int apply_key(struct parser *ps, const struct key *k, const char *v)
 	return 0;
 }
 
-static int parse_section(struct parser *ps, char *l)
+static int assign(struct ini *ini, const char *key, const char *value)
 {
-	size_t n = strlen(l);
-	int i;
+	struct parser *ps = container_of(ini, struct parser, ini);
+	const struct key *k = find_key((enum section)ini->sect, key);
 
-	if (n < 2 || l[n - 1] != ']')
-		return errorf(ps, "invalid section header '%.64s'", l);
-	l[n - 1] = 0;
-	for (i = SECT_EXEC; i <= SECT_MACHBOX; i++)
-		if (!strcmp(l + 1, section_names[i])) {
-			ps->sect = (enum section)i;
-			return 0;
-		}
-	/* systemd: "X-" sections are for extensions and ignored quietly */
-	if (!startswith(l + 1, "X-"))
-		warnf(ps, "unknown section [%.64s], ignored", l + 1);
-	ps->sect = SECT_IGNORED;
-	return 0;
+	return k ? apply_key(ps, k, value) : 1;
 }
 
-static int parse_line(struct parser *ps, char *l)
+static void ini_init(struct parser *ps, const char *name, bool trusted, struct nspawn_opts *out,
+		     settings_warn_fn warn, void *ud, char *errbuf, size_t errlen)
 {
-	const struct key *k;
-	char *eq, *key;
-
-	l = strip(l);
-	if (!*l)
-		return 0;
-	if (*l == '[')
-		return parse_section(ps, l);
-	if (ps->sect == SECT_IGNORED)
-		return 0;
-	if (ps->sect == SECT_NONE) {
-		warnf(ps, "assignment outside of a section, ignored");
-		return 0;
-	}
-	eq = strchr(l, '=');
-	if (!eq)
-		return errorf(ps, "missing '=' in '%.64s'", l);
-	if (eq == l)
-		return errorf(ps, "missing key name before '='");
-	*eq = 0;
-	key = strip(l);
-	k = find_key(ps->sect, key);
-	if (k)
-		return apply_key(ps, k, strip(eq + 1));
-	if (!startswith(key, "X-"))
-		warnf(ps, "unknown key '%.64s=' in section [%s], ignored",
-		      key, section_names[ps->sect]);
-	return 0;
-}
-
-struct linebuf {
-	char *buf;	/* SETTINGS_LINE_MAX + 1 */
-	size_t len;	/* > 0 while a continuation is pending */
-};
-
-/* One physical line without its newline.  As systemd: comment lines are
- * skipped even inside a continuation; a line ending in an odd number of
- * backslashes continues, the last backslash becoming a space. */
-static int feed_line(struct parser *ps, struct linebuf *lb, const char *s, size_t n)
-{
-	size_t skip, nb;
-
-	if (n > 0 && s[n - 1] == '\r')
-		n--;
-	if (n > SETTINGS_LINE_MAX)
-		return errorf(ps, "line too long (over %d bytes)", SETTINGS_LINE_MAX);
-	if (memchr(s, 0, n))
-		return errorf(ps, "NUL byte in line");
-	if (ps->line == 1 && n >= 3 && !memcmp(s, "\xef\xbb\xbf", 3)) {
-		s += 3;
-		n -= 3;
-	}
-	for (skip = 0; skip < n && strchr(" \t\r", s[skip]); skip++)
-		;
-	if (skip < n && (s[skip] == '#' || s[skip] == ';'))
-		return 0;
-	if (lb->len + n > SETTINGS_LINE_MAX)
-		return errorf(ps, "continued line too long (over %d bytes)", SETTINGS_LINE_MAX);
-	memcpy(lb->buf + lb->len, s, n);
-	lb->len += n;
-	lb->buf[lb->len] = 0;
-	for (nb = 0; nb < lb->len && lb->buf[lb->len - 1 - nb] == '\\'; nb++)
-		;
-	if (nb % 2) {
-		lb->buf[lb->len - 1] = ' ';
-		return 0;
-	}
-	lb->len = 0;
-	return parse_line(ps, lb->buf);
-}
-
-static int parse_buffer(struct parser *ps, const char *buf, size_t len)
-{
-	struct linebuf lb = { .buf = malloc(SETTINGS_LINE_MAX + 1), .len = 0 };
-	const char *p = buf, *end = buf + len, *nl;
-	int r = 0;
-
-	if (!lb.buf)
-		return -ENOMEM;
-	while (p < end && r >= 0) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		ps->line++;
-		r = feed_line(ps, &lb, p, nl ? (size_t)(nl - p) : (size_t)(end - p));
-		p = nl ? nl + 1 : end;
-	}
-	/* a continuation still open at the end of the file counts */
-	if (r >= 0 && lb.len)
-		r = parse_line(ps, lb.buf);
-	free(lb.buf);
-	return r;
+	*ps = (struct parser){
+		.ini = {
+			.file = name, .sections = section_names, .n_sections = SECT_MACHBOX,
+			.assign = assign, .warn = warn, .ud = ud, .err = errbuf, .errlen = errlen,
+		},
+		.trusted = trusted, .o = out,
+	};
 }
 
 int settings_load_buffer(const char *name, const char *buf, size_t len,
 			 bool trusted, struct nspawn_opts *out,
 			 settings_warn_fn warn, void *ud, char *errbuf, size_t errlen)
 {
-	struct parser ps = {
-		.file = name, .trusted = trusted, .o = out, .warn = warn,
-		.ud = ud, .err = errbuf, .errlen = errlen,
-	};
-	int r;
+	struct parser ps;
 
-	seterr(errbuf, errlen, "%s", "");
-	r = parse_buffer(&ps, buf, len);
-	if (r == -ENOMEM && errbuf && errlen && !errbuf[0])
-		seterr(errbuf, errlen, "%s: out of memory", name);
-	return r < 0 ? r : 0;
-}
-
-static int read_whole(int fd, char **ret, size_t *len)
-{
-	size_t size = 0, n = 0;
-	char *buf = NULL, *nb;
-	ssize_t k;
-	int r = 0;
-
-	while (!r) {
-		if (n == size) {
-			size = size ? 2 * size : 4096;
-			if (size > SETTINGS_FILE_MAX + 1)
-				size = SETTINGS_FILE_MAX + 1;
-			if (!(nb = realloc(buf, size))) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		k = read(fd, buf + n, size - n);
-		if (k == 0)
-			break;
-		if (k < 0)
-			r = errno == EINTR ? 0 : -errno;
-		else if ((n += (size_t)k) > SETTINGS_FILE_MAX)
-			r = -EFBIG;
-	}
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	*ret = buf;
-	*len = n;
-	return 0;
-}
-
-/* The whole file, at most SETTINGS_FILE_MAX bytes.  O_NONBLOCK: a FIFO
- * put in place of the file must not hang us before the type check. */
-static int read_file(const char *path, char **ret, size_t *len)
-{
-	struct stat st;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if (!S_ISREG(st.st_mode))
-		r = -EINVAL;
-	else
-		r = read_whole(fd, ret, len);
-	close(fd);
-	return r;
+	ini_init(&ps, name, trusted, out, warn, ud, errbuf, errlen);
+	return ini_parse_buffer(&ps.ini, buf, len);
 }
 
 int settings_load_file(const char *path, bool trusted, struct nspawn_opts *out,
 		       settings_warn_fn warn, void *ud, char *errbuf, size_t errlen)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	int r;
+	struct parser ps;
 
-	r = read_file(path, &buf, &len);
-	if (r < 0) {
-		seterr(errbuf, errlen, "%s: %s", path,
-		       r == -EFBIG ? "larger than 1 MiB" :
-		       r == -EINVAL ? "not a regular file" : strerror(-r));
-		return r;
-	}
-	r = settings_load_buffer(path, buf, len, trusted, out, warn, ud, errbuf, errlen);
-	free(buf);
-	return r;
+	ini_init(&ps, path, trusted, out, warn, ud, errbuf, errlen);
+	return ini_parse_file(&ps.ini, path);
 }
 
 /* --- finding --- */

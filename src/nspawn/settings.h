@@ -8,16 +8,17 @@
 
 #include "nspawn/nspawn.h"
 
+#include "ini.h"
+
 /* One logical line, continuations included; longer is an error naming the
  * line.  A whole file is read into memory, hence its cap. */
-#define SETTINGS_LINE_MAX (64 * 1024)
-#define SETTINGS_FILE_MAX (1024 * 1024)
+#define SETTINGS_LINE_MAX INI_LINE_MAX
+#define SETTINGS_FILE_MAX INI_FILE_MAX
 
 /* Called once per ignored thing: unknown section, unknown key, assignment
  * outside a section, a privileged key in an untrusted file, a key this
  * build does not support yet.  MSG is a full sentence without FILE:LINE. */
-typedef void (*settings_warn_fn)(void *ud, const char *file, unsigned line,
-				 const char *msg);
+typedef ini_warn_fn settings_warn_fn;
 
 /* Parse PATH into OUT (initialised by the caller with nspawn_opts_init()).
  * Sets OUT->set_mask bits (SET_*) for every group a key applied to.
