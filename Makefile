@@ -95,7 +95,7 @@ $(BUILD)/machbox: $(BUILD)/machbox.unstripped
 $(BUILD)/obj/%.o: %.c $(GENCONFIG) | $(libs-y) $(TP_KHDR_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(MB_CFLAGS) $(addprefix -I,$(tpinc-y)) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(MB_CFLAGS) $(addprefix -isystem ,$(tpinc-y)) -MMD -MP -c -o $@ $<
 
 -include $(OBJS:.o=.d)
 

@@ -12,9 +12,10 @@
 # that cannot run on this host is recorded with its reason instead.
 #
 # Needs root. The measurements run in a network namespace of their own
-# (the script re-executes itself under `unshare --net`), so no container
-# ever sees the host's network; only apt-get (installing missing tools) and
-# the fixture build run before that, because they need Debian's archive.
+# (the script re-executes itself under `unshare --net --mount`), so no
+# container ever sees the host's network, and a mount we make (crun's
+# cgroup view) never reaches the host; only apt-get (installing missing
+# tools) and the fixture build run before that: they need Debian's archive.
 set -u
 export LC_ALL=C	# EPOCHREALTIME's decimal point is the locale's
 
@@ -70,10 +71,10 @@ setup() {
 
 if [ -z "${BENCH_IN_NETNS:-}" ]; then
 	setup
-	BENCH_IN_NETNS=1 exec unshare --net -- "$0" "$@"
+	BENCH_IN_NETNS=1 exec unshare --net --mount --propagation private -- "$0" "$@"
 fi
 
-# --- from here on: inside our own network namespace ------------------------
+# --- from here on: in network and mount namespaces of our own --------------
 
 TMP=$(mktemp -d /var/tmp/machbox-bench.XXXXXX) || die "mktemp failed"
 # the cgroup2 tree: pure v2, or the "unified" one of a hybrid host
@@ -84,15 +85,18 @@ else
 fi
 BOOT_PID=
 WHY=
+CG2_HIDDEN=0
 SD_LEFTOVERS=()
 CRUN_STATE=$TMP/crun-state
 
 # Everything we made: the boot container we started (by its PID; its
 # janitor then removes its cgroup), crun's containers (in a state dir of
-# our own), cgroups named after TAG (crun's, systemd-nspawn's), the temp dir.
+# our own), cgroups named after TAG (crun's), what systemd-nspawn left
+# (SD_LEFTOVERS: on the host's disk, not in our mount namespace), the temp dir.
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	local id d
+	[ "$CG2_HIDDEN" = 1 ] && umount "$CG2"
 	if [ -n "$BOOT_PID" ]; then
 		kill -9 "$BOOT_PID" 2>/dev/null
 		wait "$BOOT_PID" 2>/dev/null
@@ -153,13 +157,16 @@ result() {
 	local s
 	s=$(stats "$3") || return 1
 	MEDIAN[$1]=${s% *}
-	report "$(printf '%-46s median %7s ms   p90 %7s ms   (n=%d)' "$2" "${s% *}" "${s#* }" \
+	report "$(printf '%-58s median %7s ms   p90 %7s ms   (n=%d)' "$2" "${s% *}" "${s#* }" \
 		"$(wc -l < "$3")")"
 }
 
+# note TEXT: how the line above was measured, indented under it
+note() { report "    ^ $*"; }
+
 # unavailable LABEL WHY: a measurement that could not be made, and why
 unavailable() {
-	report "$(printf '%-46s NOT RUN: %s' "$1" "$2")"
+	report "$(printf '%-58s NOT RUN: %s' "$1" "$2")"
 }
 
 # first_lines FILE: a failure's output, on one line for the results
@@ -204,9 +211,12 @@ bench_machbox() {
 # --mount-proc works with --root (util-linux mounts proc after the chroot).
 bench_unshare() {
 	guest unshare
-	bench unshare "unshare -fpmuin --root --mount-proc" \
-		unshare --fork --pid --mount --uts --ipc --net --root="$G" --mount-proc /bin/true ||
+	if bench unshare "unshare --root --mount-proc /bin/true" \
+		unshare --fork --pid --mount --uts --ipc --net --root="$G" --mount-proc /bin/true; then
+		note "unshare --fork --pid --mount --uts --ipc --net --root=ROOT --mount-proc (proc lands in ROOT)"
+	else
 		CORE_FAILED=1
+	fi
 }
 
 # systemd-nspawn's leftovers on the host, kept for cleanup: it makes
@@ -234,7 +244,7 @@ note_sd_leftovers() {
 # asks systemd over D-Bus for a scope unit), so then --keep-unit, which
 # runs it in our own cgroup and needs no bus.
 bench_systemd_nspawn() {
-	local opts=(-q --register=no --console=pipe) label=systemd-nspawn out=$TMP/sd-probe.out
+	local opts=(-q --register=no --console=pipe) label=systemd-nspawn out=$TMP/sd-probe.out why=
 	if ! command -v systemd-nspawn >/dev/null; then
 		unavailable "systemd-nspawn /bin/true" "systemd-container is not installed"
 		return
@@ -245,9 +255,11 @@ bench_systemd_nspawn() {
 		unavailable "systemd-nspawn --register=no /bin/true" "$(first_lines "$out")"
 		opts+=(--keep-unit)
 		label="systemd-nspawn --keep-unit"
+		why="--keep-unit: no scope unit asked of systemd (PID 1 here: $(cat /proc/1/comm))"
 	fi
 	bench sdnspawn "$label /bin/true" \
 		systemd-nspawn "${opts[@]}" -D "$G" /bin/true || return
+	[ -z "$why" ] || note "$why"
 	bench sdnspawn_net "$label --private-network /bin/true" \
 		systemd-nspawn "${opts[@]}" --private-network -D "$G" /bin/true
 }
@@ -278,8 +290,26 @@ crun_run() {
 	crun --root="$CRUN_STATE" "$@" run --bundle "$b" "$TAG-$RUN"
 }
 
+# hide_unified: crun refuses a hybrid host whose cgroup2 tree has
+# controllers (here hugetlb), even with --cgroup-manager=disabled, and on a
+# pure cgroup2 view it needs CAP_SYS_RESOURCE (RLIMIT_MEMLOCK for its
+# device eBPF) that this host may not give. With the v2 tree covered by an
+# empty tmpfs it sees a cgroup v1 host and uses the v1 controllers, as it
+# would on such a machine (it also writes its "unified" leaf into that
+# tmpfs, which is thrown away). Our mount namespace is private (see top).
+hide_unified() {
+	[ "$CG2" = /sys/fs/cgroup/unified ] || return 1
+	mount -t tmpfs mbbench-hide "$CG2" || return 1
+	CG2_HIDDEN=1
+}
+
+show_unified() {
+	[ "$CG2_HIDDEN" = 1 ] || return 0
+	umount "$CG2" && CG2_HIDDEN=0
+}
+
 bench_crun() {
-	local b=$TMP/crun-bundle ns
+	local b=$TMP/crun-bundle ns view=""
 	if ! command -v crun >/dev/null; then
 		unavailable "crun run /bin/true" "crun is not installed"
 		return
@@ -292,16 +322,18 @@ bench_crun() {
 	fi
 	ns=$(python3 -c 'import json, sys
 print(",".join(n["type"] for n in json.load(open(sys.argv[1]))["linux"]["namespaces"]))' "$b/config.json")
-	# crun refuses a hybrid cgroup host (v1 controllers and a v2 tree
-	# beside); then it runs without cgroups, which only makes it faster
 	RUN=probe
-	if crun_run "$b" >"$TMP/crun-probe.out" 2>&1 </dev/null; then
-		bench crun "crun run /bin/true (ns: $ns)" crun_run "$b"
-	else
-		unavailable "crun run /bin/true" "$(first_lines "$TMP/crun-probe.out")"
-		bench crun "crun --cgroup-manager=disabled run (ns: $ns)" \
-			crun_run "$b" --cgroup-manager=disabled
+	if ! crun_run "$b" >"$TMP/crun-probe.out" 2>&1 </dev/null; then
+		unavailable "crun run /bin/true (this host's cgroups)" "$(first_lines "$TMP/crun-probe.out")"
+		grep -q "hybrid mode" "$TMP/crun-probe.out" && hide_unified &&
+			view=" (v1 cgroups)"
 	fi
+	bench crun "crun run /bin/true$view" crun_run "$b" &&
+		note "crun spec's namespaces: $ns${view:+; the cgroup2 tree hidden by a tmpfs, see hide_unified}"
+	# the same without any cgroup work: crun's floor, kinder to crun
+	bench crun_nocg "crun --cgroup-manager=disabled run /bin/true" \
+		crun_run "$b" --cgroup-manager=disabled
+	show_unified
 }
 
 bench_bwrap() {
@@ -310,9 +342,9 @@ bench_bwrap() {
 		return
 	fi
 	guest bwrap-root
-	# --unshare-all: user (try), ipc, pid, net, uts, cgroup (try)
 	bench bwrap "bwrap --unshare-all /bin/true" \
-		bwrap --bind "$G" / --proc /proc --dev /dev --unshare-all /bin/true
+		bwrap --bind "$G" / --proc /proc --dev /dev --unshare-all /bin/true &&
+		note "--unshare-all: user (try), ipc, pid, net (its own netns), uts, cgroup (try)"
 }
 
 # --- boot to the marker, power off, monitor memory --------------------------
@@ -342,7 +374,7 @@ boot_once() {
 	deadline=$((t0 + BOOT_TIMEOUT_S * 1000000))
 	"$MACHBOX" nspawn -q --console=read-only -D "$1" -b >"$out" 2>&1 </dev/null &
 	BOOT_PID=$!
-	until grep -q MACHBOX-BOOT-OK "$out"; do
+	until grep -qs MACHBOX-BOOT-OK "$out"; do
 		if ! kill -0 "$BOOT_PID" 2>/dev/null; then
 			WHY="exited before the marker: $(first_lines "$out")"
 			return 1
@@ -391,12 +423,13 @@ bench_boot() {
 	done
 	result boot "machbox boot to MACHBOX-BOOT-OK" "$TMP/boot.us"
 	result poweroff "machbox poweroff (SIGTERM to exit)" "$TMP/poweroff.us"
+	note "busybox init sleeps 1 s after kill(-1, SIGTERM) and 1 s before reboot(2): 2000 ms are the guest's"
 	m_rss=$(median_col "$TMP/mon.kib" 1); m_hwm=$(median_col "$TMP/mon.kib" 2)
-	report "$(printf '%-46s VmRSS %5s KiB   VmHWM %5s KiB   (median of %d)' \
+	report "$(printf '%-58s VmRSS %5s KiB   VmHWM %5s KiB   (median of %d)' \
 		"monitor, idle booted guest" "$m_rss" "$m_hwm" "$(wc -l < "$TMP/mon.kib")")"
 	if [ -s "$TMP/jan.kib" ]; then
 		j_rss=$(median_col "$TMP/jan.kib" 1); j_hwm=$(median_col "$TMP/jan.kib" 2)
-		report "$(printf '%-46s VmRSS %5s KiB   VmHWM %5s KiB   (median of %d)' \
+		report "$(printf '%-58s VmRSS %5s KiB   VmHWM %5s KiB   (median of %d)' \
 			"janitor, idle booted guest" "$j_rss" "$j_hwm" "$(wc -l < "$TMP/jan.kib")")"
 	else
 		j_rss=0
@@ -413,7 +446,7 @@ target() {
 	local verdict
 	verdict=$(awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN {
 		ok = op == "<=" ? v <= l : v >= l; print ok ? "PASS" : "MISS" }')
-	report "$(printf '%-46s %8s   target %s %s   %s' "$1" "$2" "$3" "$4" "$verdict")"
+	report "$(printf '%-58s %8s   target %s %s   %s' "$1" "$2" "$3" "$4" "$verdict")"
 }
 
 # ratio A B: MEDIAN[A] / MEDIAN[B] with two decimals, empty when one is missing
@@ -439,9 +472,10 @@ targets() {
 	target_ratio "machbox --private-network / unshare" machbox_net unshare "<=" 1.5
 	target_ratio "crun / machbox" crun machbox ">=" 2
 	target_ratio "crun / machbox --private-network" crun machbox_net ">=" 2
+	target_ratio "crun without cgroups / machbox" crun_nocg machbox ">=" 2
 	if [ -n "${MEDIAN[rss]:-}" ]; then
 		target "monitor VmRSS (KiB)" "${MEDIAN[rss]}" "<=" "$RSS_TARGET_KIB"
-		report "$(printf '%-46s %8s   (information)' "monitor + janitor VmRSS (KiB)" "${MEDIAN[rss_all]}")"
+		report "$(printf '%-58s %8s   (information)' "monitor + janitor VmRSS (KiB)" "${MEDIAN[rss_all]}")"
 	else
 		unavailable "monitor VmRSS (KiB)" "no boot measurement"
 	fi
@@ -450,7 +484,7 @@ targets() {
 header() {
 	report "machbox bench $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	report "kernel:  $(uname -r)"
-	report "machbox: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src include 2>/dev/null || echo ' (src modified)')"
+	report "machbox: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src include 2>/dev/null || echo ' (src modified)'), binary $(stat -c '%s bytes, built %y' "$MACHBOX" | cut -d. -f1)"
 	report "cpu:     $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo) x $(nproc)"
 	report "runs:    N=$N per command after 1 warm-up; boot N=$BOOT_N; wall time, median and p90"
 	report "guest:   busybox fixture $(basename "$BENCH_FIXTURE"), all runs in a private network namespace"

@@ -13,7 +13,7 @@ UNIT_TESTS := $(patsubst test/unit/%.c,$(BUILD)/host/%,$(wildcard test/unit/test
 $(BUILD)/host/obj/%.o: %.c $(GENCONFIG) | $(libs-y)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(addprefix -I,$(tpinc-y)) -MMD -MP -c -o $@ $<
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(addprefix -isystem ,$(tpinc-y)) -MMD -MP -c -o $@ $<
 
 $(BUILD)/host/libmachbox.a: $(HOST_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^

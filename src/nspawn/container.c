@@ -352,13 +352,28 @@ static int __attribute__((noreturn)) child_main(struct container *c, int sync)
 
 struct clone_args_compat {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
 };
 
-pid_t container_spawn(struct container *c, int *pidfd, int *sync)
+static long clone3_into(uint64_t flags, int *pidfd, int cgroup_fd)
+{
+	struct clone_args_compat args = {
+		.flags = flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)pidfd,
+		.exit_signal = SIGCHLD,
+	};
+
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+	}
+	return syscall(SYS_clone3, &args, sizeof(args));
+}
+
+pid_t container_spawn(struct container *c, int *pidfd, int *sync, bool *in_cgroup)
 {
 	int sp[2];
 	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
-	struct clone_args_compat args = { 0 };
 	long pid;
 
 	if (c->o->private_network)
@@ -366,11 +381,15 @@ pid_t container_spawn(struct container *c, int *pidfd, int *sync)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return -errno;
 	*pidfd = -1;
-	args.flags = flags | CLONE_PIDFD;
-	args.pidfd = (uint64_t)(uintptr_t)pidfd;
-	args.exit_signal = SIGCHLD;
-	pid = syscall(SYS_clone3, &args, sizeof(args));
+	*in_cgroup = c->cgroup_fd >= 0;
+	pid = clone3_into(flags, pidfd, c->cgroup_fd);
+	if (pid < 0 && c->cgroup_fd >= 0 && errno != ENOSYS) {
+		/* kernels before 5.7, or a cgroup that refuses: attach later */
+		*in_cgroup = false;
+		pid = clone3_into(flags, pidfd, -1);
+	}
 	if (pid < 0 && errno == ENOSYS) {
+		*in_cgroup = false;
 		/* kernels before 5.3: the classic clone, pidfd opened after */
 		pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
 		if (pid > 0)

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "nspawn/cgroup.h"
 #include "nspawn/initdetect.h"
+#include "nspawn/network.h"
 #include "nspawn/nspawn.h"
 
 struct container {
@@ -27,6 +28,8 @@ struct container {
 	const char *term;	/* TERM for PID 1 */
 	uint64_t keep_caps;	/* bounding set for the payload */
 	struct machbox_conf conf;	/* machbox.conf */
+	struct machine_net net;		/* the host side of its link */
+	int cgroup_fd;			/* for CLONE_INTO_CGROUP, or -1 */
 };
 
 /* Sync messages between the monitor and the child, over a SOCK_SEQPACKET
@@ -43,9 +46,12 @@ struct sync_msg {
 	char text[240];
 };
 
-/* clone3 the child into its namespaces; returns its pid (and a pidfd in
- * *pidfd, or -1) or -errno.  *sync is the monitor's end of the socket. */
-pid_t container_spawn(struct container *c, int *pidfd, int *sync);
+/* clone3 the child into its namespaces (and straight into its cgroup when
+ * c->cgroup_fd allows: moving a process later costs the kernel an RCU
+ * grace period); returns its pid (and a pidfd in *pidfd, or -1) or
+ * -errno; *in_cgroup says whether it is there already.  *sync is the
+ * monitor's end of the socket. */
+pid_t container_spawn(struct container *c, int *pidfd, int *sync, bool *in_cgroup);
 
 /* The keep-set of capabilities of systemd-nspawn, plus CAP_NET_ADMIN with a
  * private network. */

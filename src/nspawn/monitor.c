@@ -27,6 +27,7 @@ struct monitor {
 	struct console_state *cs;
 	pid_t pid;
 	int pidfd, master, sigfd;
+	bool in_cgroup;		/* CLONE_INTO_CGROUP put it there */
 	long long deadline;	/* ms on CLOCK_MONOTONIC; 0: none */
 	long long master_retry;	/* after a hangup: when to look again */
 	bool stopping, done;
@@ -283,12 +284,13 @@ static void loop(struct monitor *m)
 	struct console_state *cs = m->cs;
 
 	while (!m->done) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = m->sigfd, .events = POLLIN },
 			{ .fd = m->master_retry ? -1 : m->master, .events = POLLIN },
 			{ .fd = cs->relay_in && !cs->stdin_eof ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = m->c->net.dhcp_fd, .events = POLLIN },
 		};
-		int n = poll(p, 3, poll_timeout(m));
+		int n = poll(p, 4, poll_timeout(m));
 
 		if (n < 0 && errno != EINTR)
 			break;
@@ -302,6 +304,8 @@ static void loop(struct monitor *m)
 			read_master(m);
 		if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
 			read_stdin(m);
+		if (p[3].revents & POLLIN)
+			network_dhcp_ready(m->c, &m->c->net);
 		if (p[0].revents & POLLIN)
 			handle_signals(m);
 	}
@@ -315,9 +319,12 @@ static int sync_child(struct monitor *m, int sync)
 	int r, fd;
 
 	/* #1 */
-	r = cgroup_attach(m->cg, m->pid);
+	r = m->in_cgroup ? 0 : cgroup_attach(m->cg, m->pid);
 	if (r < 0)
 		return fail_errno(r, "cannot put the container into %s", m->cg->path), r;
+	r = network_link(m->c, &m->c->net, m->pid);
+	if (r < 0)
+		return fail_errno(r, "cannot set up the network of %s", m->c->machine), r;
 	r = sync_send(sync, &msg, -1);
 	if (r < 0)
 		return fail_errno(r, "cannot start the container"), r;
@@ -358,7 +365,7 @@ int monitor_run(struct container *c, struct machine_cgroup *cg, struct console_s
 	struct monitor m = { .c = c, .cg = cg, .cs = cs, .master = -1, .sigfd = sigfd };
 	int sync = -1, r;
 
-	m.pid = container_spawn(c, &m.pidfd, &sync);
+	m.pid = container_spawn(c, &m.pidfd, &sync, &m.in_cgroup);
 	if (m.pid < 0)
 		return fail_errno(m.pid, "cannot create the container's namespaces"), m.pid;
 	r = sync_child(&m, sync);
@@ -366,6 +373,7 @@ int monitor_run(struct container *c, struct machine_cgroup *cg, struct console_s
 	if (r < 0) {
 		send_signal(&m, SIGKILL);
 		reap(&m);
+		network_unlink(&c->net);
 		close_safe(&m.master);
 		close_safe(&m.pidfd);
 		return r;
@@ -376,6 +384,7 @@ int monitor_run(struct container *c, struct machine_cgroup *cg, struct console_s
 		reap(&m);
 		m.exit_code = 1;
 	}
+	network_unlink(&c->net);
 	close_safe(&m.master);
 	close_safe(&m.pidfd);
 	*exit_code = m.exit_code;

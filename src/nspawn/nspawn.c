@@ -21,6 +21,7 @@
 #include "nspawn/monitor.h"
 #include "nspawn/nspawn.h"
 #include "nspawn/settings.h"
+#include "net/nat.h"
 
 #define CONSOLE_RING_SIZE (32 * 1024)
 #define CONSOLE_LOG_CAP (1024 * 1024)
@@ -106,7 +107,7 @@ static int load_conf(struct container *c)
 /* The janitor: a process of ours outside the container that outlives a
  * monitor killed with SIGKILL and removes what the kernel does not (the
  * cgroup).  A normal exit tells it so with one byte. */
-static pid_t start_janitor(const char *name, int *fd)
+static pid_t start_janitor(const char *name, bool nat, int *fd)
 {
 	int p[2];
 	pid_t pid;
@@ -137,6 +138,9 @@ static pid_t start_janitor(const char *name, int *fd)
 		snprintf(cg.path, sizeof(cg.path), "%s/machbox/%s", mnt, name);
 		if (access(cg.path, F_OK) == 0)
 			cgroup_destroy(&cg, 10000);
+		/* the veth went with the container's netns; our NAT table not */
+		if (CFG_NAT && nat)
+			nat_teardown(name);
 		_exit(0);
 	}
 	close(p[0]);
@@ -221,6 +225,9 @@ static int prepare(struct nspawn_opts *o, struct container *c)
 			return msg("no init found in %s (/usr/lib/systemd/systemd, /lib/systemd/systemd, /sbin/init)",
 				   c->root), EXIT_FAIL;
 	}
+	if (nspawn_wants_link(o))
+		o->private_network = true;	/* the link lives in its own netns */
+	network_init(c, &c->net);
 	c->console_pty = o->console != CONSOLE_PIPE;
 	c->term = o->console == CONSOLE_PIPE ? "dumb" :
 		  (isatty(STDIN_FILENO) && getenv("TERM") ? getenv("TERM") : "vt220");
@@ -275,7 +282,7 @@ out:
 int nspawn_main(int argc, char **argv)
 {
 	struct nspawn_opts o;
-	struct container c = { .rootfd = -1 };
+	struct container c = { .rootfd = -1, .cgroup_fd = -1, .net = { .dhcp_fd = -1 } };
 	struct machine_cgroup cg = { .dirfd = -1 };
 	int r, jfd = -1;
 	pid_t janitor = 0;
@@ -291,7 +298,7 @@ int nspawn_main(int argc, char **argv)
 	r = prepare(&o, &c);
 	if (r)
 		goto out;
-	janitor = start_janitor(c.machine, &jfd);
+	janitor = start_janitor(c.machine, c.net.routed, &jfd);
 	if (janitor < 0) {
 		r = fail_errno(janitor, "fork");
 		goto out;
@@ -308,10 +315,13 @@ int nspawn_main(int argc, char **argv)
 		goto out;
 	}
 	c.has_cgroup = cg.path[0] != 0;
+	c.cgroup_fd = cg.dirfd;
 	if (cgroup_set_limits(&cg, o.memory_max, o.tasks_max, o.cpu_weight, missing_controller) < 0)
 		msg("warning: cannot set the resource limits of %s", c.machine);
 	r = run(&o, &c, &cg);
 out:
+	if (c.o)
+		network_teardown(&c, &c.net);
 	if (cg.path[0] && cgroup_destroy(&cg, 10000) < 0)
 		msg("warning: cannot remove %s", cg.path);
 	stop_janitor(janitor, jfd);

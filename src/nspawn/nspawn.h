@@ -7,8 +7,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "net/nat.h"
+
 #define NSPAWN_MAX_MOUNTS 64
 #define NSPAWN_MAX_ENV 128
+#define NSPAWN_MAX_PORTS 16
 
 enum bind_kind { MNT_BIND, MNT_BIND_RO, MNT_TMPFS };
 
@@ -37,6 +40,7 @@ enum {
 	SET_HOSTNAME = 1u << 6, SET_MOUNTS = 1u << 7, SET_READ_ONLY = 1u << 8,
 	SET_VOLATILE = 1u << 9, SET_NETWORK = 1u << 10, SET_PRIVATE_USERS = 1u << 11,
 	SET_RESOLV = 1u << 12, SET_LIMITS = 1u << 13, SET_SIGNALS = 1u << 14,
+	SET_PORTS = 1u << 15,
 };
 
 struct nspawn_opts {
@@ -57,6 +61,11 @@ struct nspawn_opts {
 	enum volatile_mode volatile_mode;
 	bool ephemeral;
 	bool private_network;
+	bool network_veth;		/* -n: ve-NAME <-> host0 */
+	char *network_bridge;		/* the host side joins this bridge */
+	char *network_zone;		/* ... or the managed bridge vz-ZONE */
+	struct port_forward ports[NSPAWN_MAX_PORTS];
+	unsigned n_ports;
 	int kill_signal;	/* 0: from the init table */
 	int poweroff_signal, reboot_signal;	/* 0: from the init table */
 	enum console_mode console;
@@ -91,5 +100,8 @@ int nspawn_add_mount(struct nspawn_opts *o, const char *spec, enum bind_kind kin
 int nspawn_set_property(struct nspawn_opts *o, const char *prop);
 int nspawn_parse_volatile(const char *s, enum volatile_mode *ret);
 int nspawn_parse_resolv(const char *s, enum resolv_mode *ret);
+int nspawn_add_port(struct nspawn_opts *o, const char *spec);
+/* veth, bridge or zone: the container gets a link, so its own netns */
+bool nspawn_wants_link(const struct nspawn_opts *o);
 
 #endif

@@ -41,6 +41,8 @@ void nspawn_opts_free(struct nspawn_opts *o)
 	free(o->chdir);
 	free(o->hostname);
 	free(o->private_users);
+	free(o->network_bridge);
+	free(o->network_zone);
 	free(o->log_file);
 	if (o->argv) {
 		for (i = 0; i < (unsigned)o->argc; i++)
@@ -169,6 +171,16 @@ static void help(void)
 	       "\n"
 	       "Networking:\n"
 	       "     --private-network      Disable network in container\n"
+	       "  -n --network-veth         Add a virtual Ethernet connection between host\n"
+	       "                            and container (ve-NAME, host0), with an address\n"
+	       "                            from the built-in DHCP server and masquerading\n"
+	       "     --network-bridge=INTERFACE\n"
+	       "                            Add a virtual Ethernet connection to the\n"
+	       "                            container and attach it to an existing bridge\n"
+	       "     --network-zone=NAME    Add a virtual Ethernet connection to the\n"
+	       "                            container, and add it to the zone bridge vz-NAME\n"
+	       "  -p --port=[PROTOCOL:]HOSTPORT[:CONTAINERPORT]\n"
+	       "                            Expose a container IP port on the host\n"
 	       "     --resolv-conf=MODE     Select mode of /etc/resolv.conf initialization\n"
 	       "                            (off, copy-host, bind-host, replace-host,\n"
 	       "                            delete, auto)\n"
@@ -197,7 +209,7 @@ enum {
 	OPT_VERSION = 0x100, OPT_CHDIR, OPT_HOSTNAME, OPT_BIND, OPT_BIND_RO,
 	OPT_TMPFS, OPT_READ_ONLY, OPT_VOLATILE, OPT_PRIVATE_NETWORK,
 	OPT_KILL_SIGNAL, OPT_CONSOLE, OPT_SETTINGS, OPT_RESOLV_CONF,
-	OPT_PROPERTY, OPT_LOG_FILE, OPT_STOP_TIMEOUT,
+	OPT_PROPERTY, OPT_LOG_FILE, OPT_STOP_TIMEOUT, OPT_NETWORK_BRIDGE, OPT_NETWORK_ZONE,
 };
 
 static const struct option options[] = {
@@ -217,6 +229,10 @@ static const struct option options[] = {
 	{ "volatile", optional_argument, NULL, OPT_VOLATILE },
 	{ "ephemeral", no_argument, NULL, 'x' },
 	{ "private-network", no_argument, NULL, OPT_PRIVATE_NETWORK },
+	{ "network-veth", no_argument, NULL, 'n' },
+	{ "network-bridge", required_argument, NULL, OPT_NETWORK_BRIDGE },
+	{ "network-zone", required_argument, NULL, OPT_NETWORK_ZONE },
+	{ "port", required_argument, NULL, 'p' },
 	{ "kill-signal", required_argument, NULL, OPT_KILL_SIGNAL },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "pipe", no_argument, NULL, 'P' },
@@ -287,6 +303,26 @@ int nspawn_add_mount(struct nspawn_opts *o, const char *spec, enum bind_kind kin
 		return r;
 	o->n_mounts++;
 	return 0;
+}
+
+int nspawn_add_port(struct nspawn_opts *o, const char *spec)
+{
+	int r;
+
+	if (!CFG_NETWORK)
+		return -EOPNOTSUPP;
+	if (o->n_ports >= NSPAWN_MAX_PORTS)
+		return -E2BIG;
+	r = parse_port_forward(spec, &o->ports[o->n_ports]);
+	if (r < 0)
+		return r;
+	o->n_ports++;
+	return 0;
+}
+
+bool nspawn_wants_link(const struct nspawn_opts *o)
+{
+	return o->network_veth || o->network_bridge || o->network_zone;
 }
 
 int nspawn_set_property(struct nspawn_opts *o, const char *prop)
@@ -387,6 +423,36 @@ static int parse_settings_mode(const char *s, enum settings_mode *ret)
 	return 0;
 }
 
+/* -n, --network-bridge=, --network-zone=, -p: 0, EXIT_USAGE or -errno */
+static int parse_network(struct nspawn_opts *o, int c, const char *arg)
+{
+	int r = 0;
+
+	switch (c) {
+	case 'n':
+		o->network_veth = true;
+		o->set_mask |= SET_NETWORK;
+		break;
+	case OPT_NETWORK_BRIDGE:
+	case OPT_NETWORK_ZONE:
+		if (!*arg || strlen(arg) > (c == OPT_NETWORK_ZONE ? 12 : 15) || strchr(arg, '/') ||
+		    !machine_name_valid(arg))
+			return usage_error("invalid %s name '%s'", c == OPT_NETWORK_ZONE ? "zone" : "bridge", arg);
+		r = set_str(c == OPT_NETWORK_ZONE ? &o->network_zone : &o->network_bridge, arg);
+		o->set_mask |= SET_NETWORK;
+		break;
+	case 'p':
+		r = nspawn_add_port(o, arg);
+		if (r == -EINVAL)
+			return usage_error("bad port forward '%s' ([tcp|udp:]HOST[:CONTAINER])", arg);
+		if (r == -E2BIG)
+			return usage_error("too many port forwards");
+		o->set_mask |= SET_PORTS;
+		break;
+	}
+	return r < 0 ? r : 0;
+}
+
 /* One option; returns 0, or a usage error already reported (EXIT_USAGE),
  * or -ENOMEM. */
 static int parse_one(struct nspawn_opts *o, int c, const char *arg)
@@ -458,6 +524,13 @@ static int parse_one(struct nspawn_opts *o, int c, const char *arg)
 		o->private_network = true;
 		o->set_mask |= SET_NETWORK;
 		break;
+	case 'n':
+	case OPT_NETWORK_BRIDGE:
+	case OPT_NETWORK_ZONE:
+	case 'p':
+		if (!CFG_NETWORK)
+			return usage_error("networking is not built into this machbox");
+		return parse_network(o, c, arg);
 	case OPT_KILL_SIGNAL:
 		o->kill_signal = parse_signal(arg);
 		if (o->kill_signal < 0)
@@ -511,7 +584,7 @@ int nspawn_parse_args(struct nspawn_opts *o, int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;	/* reset: the tests call this more than once */
-	while ((c = getopt_long(argc, argv, "+hD:M:bu:E:xPq", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hD:M:bu:E:xPqnp:", options, NULL)) != -1) {
 		if (c == 'h') {
 			help();
 			return 0;
@@ -545,5 +618,7 @@ int nspawn_parse_args(struct nspawn_opts *o, int argc, char **argv)
 		return usage_error("--directory= and --image= cannot be combined");
 	if (o->ephemeral && o->volatile_mode != VOLATILE_NO)
 		return usage_error("--ephemeral and --volatile= cannot be combined");
+	if (!!o->network_veth + !!o->network_bridge + !!o->network_zone > 1)
+		return usage_error("--network-veth, --network-bridge= and --network-zone= exclude each other");
 	return -1;
 }

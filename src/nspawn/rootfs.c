@@ -166,8 +166,24 @@ static int dev_symlink(int devfd, const char *target, const char *name)
 }
 
 /* Device nodes are bind mounts of the host's: that works with and without
- * a user namespace, and no node the host did not have can appear. */
-static int setup_dev_nodes(struct container *c, int devfd)
+ * a user namespace, and no node the host did not have can appear.  /dev
+ * is our fresh tmpfs, so names are made right in it, no walk needed. */
+static int dev_node(int devfd, const char *name)
+{
+	char host[32], fdp[32];
+	int fd, r = 0;
+
+	snprintf(host, sizeof(host), "/dev/%s", name);
+	fd = openat(devfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return failed(errno, "cannot create /dev/%s", name);
+	if (mount(host, fd_path(fd, fdp), NULL, MS_BIND, NULL) < 0)
+		r = failed(errno, "cannot bind /dev/%s", name);
+	close(fd);
+	return r;
+}
+
+static int setup_dev_nodes(int devfd)
 {
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 	static const char *const links[][2] = {
@@ -175,14 +191,11 @@ static int setup_dev_nodes(struct container *c, int devfd)
 		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
 		{ "pts/ptmx", "ptmx" },
 	};
-	char path[32], host[32];
 	size_t i;
 	int r;
 
 	for (i = 0; i < ARRAY_SIZE(nodes); i++) {
-		snprintf(path, sizeof(path), "/dev/%s", nodes[i]);
-		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
-		r = mount_in(c->rootfd, host, path, NULL, MS_BIND, NULL, 0);
+		r = dev_node(devfd, nodes[i]);
 		if (r < 0)
 			return r;
 	}
@@ -240,7 +253,7 @@ static int setup_dev(struct container *c, int *master)
 	devfd = open_in_root(c->rootfd, "/dev", O_PATH | O_DIRECTORY, 0);
 	if (devfd < 0)
 		return failed(devfd, "cannot open /dev");
-	r = setup_dev_nodes(c, devfd);
+	r = setup_dev_nodes(devfd);
 	close(devfd);
 	if (r < 0)
 		return r;

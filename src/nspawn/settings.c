@@ -338,6 +338,32 @@ static int p_mount(struct parser *ps, const struct key *k, const char *v)
 	return r;
 }
 
+/* Bridge=, Zone=: interface names (a zone leaves room for "vz-") */
+static int p_netname(struct parser *ps, const struct key *k, const char *v)
+{
+	size_t max = !strcmp(k->name, "Zone") ? 12 : 15;
+
+	if (!*v)
+		return reset_string(FIELD(ps, k, char *));
+	if (strlen(v) > max || !machine_name_valid(v))
+		return bad(ps, k, "not a valid interface name: '%.64s'", v);
+	return set_string(FIELD(ps, k, char *), v);
+}
+
+static int p_port(struct parser *ps, const struct key *k, const char *v)
+{
+	int r;
+
+	if (!*v) {
+		ps->o->n_ports = 0;
+		return 1;
+	}
+	r = nspawn_add_port(ps->o, v);
+	if (r == -E2BIG)
+		return bad(ps, k, "too many port forwards");
+	return r < 0 ? bad(ps, k, "not [tcp|udp:]HOST[:CONTAINER]: '%.64s'", v) : 0;
+}
+
 static int p_volatile(struct parser *ps, const struct key *k, const char *v)
 {
 	/* an empty value means "yes" to --volatile, but is no mode here */
@@ -411,10 +437,10 @@ static const struct key keys[] = {
 	{ SECT_FILES, "TemporaryFileSystem", p_mount, SET_MOUNTS, PRIV, MNT_TMPFS },
 	{ SECT_FILES, "BindUser", NULL, 0, LATER, 0 },
 	{ SECT_NETWORK, "Private", p_bool, SET_NETWORK, PRIV, OFF(private_network) },
-	{ SECT_NETWORK, "VirtualEthernet", NULL, 0, LATER, 0 },
-	{ SECT_NETWORK, "Bridge", NULL, 0, LATER, 0 },
-	{ SECT_NETWORK, "Zone", NULL, 0, LATER, 0 },
-	{ SECT_NETWORK, "Port", NULL, 0, LATER, 0 },
+	{ SECT_NETWORK, "VirtualEthernet", p_bool, SET_NETWORK, PRIV, OFF(network_veth) },
+	{ SECT_NETWORK, "Bridge", p_netname, SET_NETWORK, PRIV, OFF(network_bridge) },
+	{ SECT_NETWORK, "Zone", p_netname, SET_NETWORK, PRIV, OFF(network_zone) },
+	{ SECT_NETWORK, "Port", p_port, SET_PORTS, PRIV, 0 },
 	{ SECT_MACHBOX, "PoweroffSignal", p_signal, SET_SIGNALS, 0, OFF(poweroff_signal) },
 	{ SECT_MACHBOX, "RebootSignal", p_signal, SET_SIGNALS, 0, OFF(reboot_signal) },
 	{ SECT_MACHBOX, "StopTimeoutSec", p_timeout, 0, PRIV, 0 },
@@ -640,8 +666,16 @@ void settings_merge(struct nspawn_opts *c, struct nspawn_opts *f, enum settings_
 		c->read_only = f->read_only;
 	if (take & SET_VOLATILE)
 		c->volatile_mode = f->volatile_mode;
-	if (take & SET_NETWORK)
+	if (take & SET_NETWORK) {
 		c->private_network = f->private_network;
+		c->network_veth = f->network_veth;
+		move_str(&c->network_bridge, &f->network_bridge);
+		move_str(&c->network_zone, &f->network_zone);
+	}
+	if (take & SET_PORTS) {
+		memcpy(c->ports, f->ports, sizeof(f->ports));
+		c->n_ports = f->n_ports;
+	}
 	if (take & SET_PRIVATE_USERS)
 		move_str(&c->private_users, &f->private_users);
 	if (take & SET_RESOLV)

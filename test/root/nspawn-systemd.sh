@@ -50,3 +50,36 @@ else
 	fail "second boot" "$(tail -20 "$out")"
 fi
 check_clean "$M" "$R" "nothing left after SIGTERM"
+
+# --- on a veth: systemd-networkd and dhclient take leases from our server ---
+if [ "$(cfg CFG_DHCP_SERVER)" = 1 ] && [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ]; then
+	ip link set lo up
+	mkdir -p "$R/etc/systemd/system/multi-user.target.wants"
+	ln -sf /lib/systemd/system/systemd-networkd.service "$R/etc/systemd/system/multi-user.target.wants/"
+	: > "$out"
+	bg "$out" -q -M "$M" -D "$R" -n --console=read-only -b
+	wait_for 90 grep -q MACHBOX-BOOT-OK "$out"
+	in_container "$M" timeout 90 systemctl is-system-running --wait >/dev/null 2>&1
+	# networkd's 80-container-host0.network asks for DHCP on host0
+	has_lease() { in_container "$M" ip -4 -o addr show host0 | grep -q inet; }
+	if wait_for 30 has_lease; then
+		pass "systemd-networkd in the guest got a lease"
+	else
+		fail "systemd-networkd in the guest got a lease" "$(in_container "$M" networkctl status host0 2>&1 | head -20)"
+	fi
+	hostnet=$(ip -4 -o addr show dev ve-$M | awk '{print $4}')
+	guestaddr=$(in_container "$M" ip -4 -o addr show host0 | awk '{print $4}')
+	testing "the lease is in the host side's subnet" "python3 -c 'import ipaddress,sys; print(ipaddress.ip_interface(sys.argv[1]).network == ipaddress.ip_interface(sys.argv[2]).network)' $hostnet $guestaddr" "True"
+	testing "the guest reaches the host side" "in_container $M busybox ping -c1 -W2 ${hostnet%/*} >/dev/null 2>&1 && echo ok" "ok"
+	in_container "$M" systemctl stop systemd-networkd.service systemd-networkd.socket >/dev/null 2>&1
+	in_container "$M" ip addr flush dev host0
+	testing "dhclient in the guest gets a lease too" "in_container $M timeout 30 dhclient -1 -4 host0 >/dev/null 2>&1; in_container $M ip -4 -o addr show host0 | grep -c inet" "1"
+	in_container "$M" dhclient -r host0 >/dev/null 2>&1
+	kill -TERM "$BG"
+	wait_exit "$BG" 60
+	testing "a networked systemd guest powers off: exit 0" "echo $RC" "0"
+	rm -f "$R/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
+	check_clean "$M" "$R" "nothing left after the networked systemd guest"
+else
+	skip "systemd guest on a veth" "no DHCP server built, or not in a private network namespace"
+fi

@@ -1,0 +1,303 @@
+/* nspawn's side of the network: done by us because a router has neither
+ * networkd nor a dnsmasq for containers. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "machbox.h"
+#include "net/dhcp.h"
+#include "net/nat.h"
+#include "net/netlink.h"
+#include "net/pool.h"
+#include "nspawn/container.h"
+#include "nspawn/network.h"
+
+#define MAX_USED 256
+
+void network_init(struct container *c, struct machine_net *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->dhcp_fd = -1;
+	if (!CFG_NETWORK)
+		return;	/* the options are refused: nothing is wanted */
+	n->wanted = nspawn_wants_link(c->o);
+	n->routed = c->o->network_veth;
+	nl_ifname_for_machine("ve-", c->machine, n->ifname);
+	nl_mac_for_machine(c->machine, 0, n->host_mac);
+	nl_mac_for_machine(c->machine, 1, n->guest_mac);
+}
+
+struct used_list {
+	struct ipv4_net nets[MAX_USED];
+	unsigned n;
+};
+
+static void used_add(struct used_list *u, const uint8_t *addr, unsigned prefix)
+{
+	struct ipv4_net net;
+
+	if (u->n >= MAX_USED)
+		return;
+	memcpy(&net.addr, addr, 4);
+	net.prefix = prefix;
+	net.addr &= ipv4_prefix_mask(prefix);
+	u->nets[u->n++] = net;
+}
+
+static int addr_cb(const struct nl_addr *a, void *ud)
+{
+	used_add(ud, a->addr, a->prefixlen);
+	return 0;
+}
+
+/* a default route would overlap everything: only real subnets count */
+static int route_cb(const struct nl_route *r, void *ud)
+{
+	if (r->dst_len > 0)
+		used_add(ud, r->dst, r->dst_len);
+	return 0;
+}
+
+/* under $ROOT/run/machbox/network.lock, so two machines starting at once
+ * never take the same subnet */
+static int lock_pool(void)
+{
+	char path[4096];
+	int fd;
+
+	if (root_path(path, sizeof(path), "/run/machbox") < 0 || mkdir_p(path, 0700) < 0)
+		return -EIO;
+	strcat(path, "/network.lock");
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static int pick_subnet(struct container *c, struct machine_net *n, struct nl *nl)
+{
+	struct used_list *u = calloc(1, sizeof(*u));
+	int r;
+
+	if (!u)
+		return -ENOMEM;
+	r = nl_addr_list(nl, AF_INET, addr_cb, u);
+	if (r >= 0)
+		r = nl_route_list(nl, AF_INET, route_cb, u);
+	if (r >= 0)
+		r = pool_pick(c->conf.pool, c->conf.n_pool, u->nets, u->n, hash32(c->machine), &n->subnet);
+	free(u);
+	if (r < 0)
+		return r;
+	n->host_ip = ipv4_net_host(&n->subnet, 1);
+	n->have_subnet = true;
+	return 0;
+}
+
+/* DNS for guests: machbox.conf's DNS=, else the host's resolv.conf without
+ * loopback stubs (the seed's dnsmasq case needs DNS=) */
+static void guest_dns(struct container *c, struct dhcp_config *dc)
+{
+	char text[4096], *line, *save = NULL;
+	unsigned i;
+
+	for (i = 0; i < c->conf.n_dns; i++)
+		dc->dns[dc->n_dns++] = c->conf.dns[i];
+	if (dc->n_dns || read_file_at(AT_FDCWD, "/etc/resolv.conf", text, sizeof(text)) < 0)
+		return;
+	for (line = strtok_r(text, "\n", &save); line && dc->n_dns < 3; line = strtok_r(NULL, "\n", &save)) {
+		char addr[64];
+		struct in_addr a;
+
+		if (sscanf(line, " nameserver %63s", addr) != 1 || inet_pton(AF_INET, addr, &a) != 1)
+			continue;
+		if ((ntohl(a.s_addr) >> 24) == 127)
+			continue;
+		dc->dns[dc->n_dns++] = a.s_addr;
+	}
+}
+
+static int start_dhcp(struct container *c, struct machine_net *n)
+{
+	struct dhcp_config dc = { 0 };
+
+	if (!CFG_DHCP_SERVER)
+		return 0;
+	if (!n->dhcp) {
+		n->dhcp = calloc(1, sizeof(*n->dhcp));
+		if (!n->dhcp)
+			return -ENOMEM;
+		dc.server_ip = dc.router = n->host_ip;
+		dc.netmask = ipv4_prefix_mask(n->subnet.prefix);
+		dc.pool_first = ipv4_net_host(&n->subnet, 2);
+		dc.pool_last = ipv4_net_host(&n->subnet, (1u << (32 - n->subnet.prefix)) - 2);
+		guest_dns(c, &dc);
+		strlcpy_mb(dc.hostname, c->o->hostname ? c->o->hostname : c->machine, sizeof(dc.hostname));
+		/* the server outlives reboots of the guest: leases stay */
+		dhcp_server_init(n->dhcp, &dc);
+	}
+	n->dhcp_fd = dhcp_socket_open(n->ifname);
+	return n->dhcp_fd < 0 ? n->dhcp_fd : 0;
+}
+
+static int nat_apply(struct container *c, struct machine_net *n)
+{
+	struct nat_spec spec = {
+		.machine = c->machine, .ifname = n->ifname, .subnet = n->subnet,
+		.masquerade = c->conf.masquerade, .guest = n->guest_ip,
+		.ports = c->o->ports, .n_ports = n->guest_ip ? c->o->n_ports : 0,
+	};
+	char err[256];
+	int r;
+
+	if (!CFG_NAT || (!spec.masquerade && !spec.n_ports))
+		return 0;
+	r = nat_setup(&spec, err, sizeof(err));
+	if (r == -ENOENT) {
+		if (!c->o->quiet)
+			msg("warning: neither nft nor iptables is installed: %s has no NAT", n->ifname);
+		return 0;
+	}
+	if (r < 0)
+		return fail_errno(r, "cannot set up NAT for %s%s%s", n->ifname, err[0] ? ": " : "", err), r;
+	n->nat_on = true;
+	return 0;
+}
+
+static int address_link(struct container *c, struct machine_net *n, struct nl *nl)
+{
+	int lock, r;
+
+	lock = lock_pool();
+	if (lock < 0)
+		return lock;
+	r = n->have_subnet ? 0 : pick_subnet(c, n, nl);
+	if (r == -ENOSPC)
+		msg("no free subnet left in the address pool for %s", c->machine);
+	if (r >= 0)
+		r = nl_addr_add(nl, n->ifindex, AF_INET, &n->host_ip, n->subnet.prefix);
+	close(lock);
+	if (r < 0)
+		return r;
+	r = start_dhcp(c, n);
+	if (r >= 0)
+		r = nat_apply(c, n);
+	return r;
+}
+
+static int join_bridge(struct container *c, struct machine_net *n, struct nl *nl)
+{
+	int br = nl_link_index(nl, c->o->network_bridge);
+
+	if (br < 0) {
+		msg("bridge %s does not exist", c->o->network_bridge);
+		return br;
+	}
+	return nl_link_set_master(nl, n->ifindex, br);
+}
+
+static int make_link(struct container *c, struct machine_net *n, struct nl *nl, pid_t child)
+{
+	char path[64];
+	int nsfd, r;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return -errno;
+	r = nl_veth_create(nl, n->ifname, "host0", n->host_mac, n->guest_mac, nsfd, 0);
+	close(nsfd);
+	if (r == -EEXIST)
+		msg("interface %s exists already: is another machine of that name running?", n->ifname);
+	if (r < 0)
+		return r;
+	n->ifindex = nl_link_index(nl, n->ifname);
+	if (n->ifindex < 0)
+		return n->ifindex;
+	if (c->o->network_bridge)
+		r = join_bridge(c, n, nl);
+	if (r >= 0)
+		r = nl_link_up(nl, n->ifindex, true);
+	if (r >= 0 && n->routed)
+		r = address_link(c, n, nl);
+	return r;
+}
+
+int network_link(struct container *c, struct machine_net *n, pid_t child)
+{
+	struct nl nl;
+	int r;
+
+	if (!CFG_NETWORK || !n->wanted)
+		return 0;
+	if (c->o->network_zone) {
+		msg("--network-zone= is not available in machbox %s yet", MACHBOX_VERSION);
+		return -EOPNOTSUPP;
+	}
+	r = nl_open(&nl);
+	if (r < 0)
+		return r;
+	r = make_link(c, n, &nl, child);
+	nl_close(&nl);
+	return r;
+}
+
+void network_unlink(struct machine_net *n)
+{
+	struct nl nl;
+
+	close_safe(&n->dhcp_fd);
+	if (!CFG_NETWORK || !n->wanted || nl_open(&nl) < 0)
+		return;
+	/* ours only: the index we made, still under our name */
+	if (n->ifindex > 0 && nl_link_index(&nl, n->ifname) == n->ifindex)
+		nl_link_delete(&nl, n->ifindex);
+	n->ifindex = 0;
+	nl_close(&nl);
+}
+
+static uint64_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+void network_dhcp_ready(struct container *c, struct machine_net *n)
+{
+	const struct dhcp_lease *l;
+
+	if (!CFG_DHCP_SERVER || n->dhcp_fd < 0)
+		return;
+	dhcp_socket_serve(n->dhcp_fd, n->dhcp, now_s());
+	l = dhcp_server_find(n->dhcp, n->guest_mac);
+	if (l && l->addr != n->guest_ip) {
+		/* port forwards follow the address the guest really has */
+		n->guest_ip = l->addr;
+		if (c->o->n_ports)
+			nat_apply(c, n);
+	}
+}
+
+void network_teardown(struct container *c, struct machine_net *n)
+{
+	network_unlink(n);
+	if (CFG_NAT && n->nat_on)
+		nat_teardown(c->machine);
+	n->nat_on = false;
+	free(n->dhcp);
+	n->dhcp = NULL;
+}
