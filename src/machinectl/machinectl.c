@@ -174,16 +174,37 @@ static const struct option options[] = {
 	{ 0 }
 };
 
+/* The words that are not options, in order: the verb and its arguments.
+ * As in systemd's machinectl, options may stand anywhere, except after
+ * `shell NAME`: what follows is the command's, its options included. */
+struct positional {
+	char **v;
+	int n;
+};
+
+static bool positional_add(struct positional *p, char *word)
+{
+	p->v[p->n++] = word;
+	return p->n == 2 && !strcmp(p->v[0], "shell");
+}
+
 /* Returns -1 to go on, or the exit code. */
-static int parse_args(struct mctl_opts *o, int argc, char **argv)
+static int parse_args(struct mctl_opts *o, int argc, char **argv, struct positional *pos)
 {
 	unsigned long long n;
 	int c;
 
 	opterr = 0;
-	/* '+' stops at the first non-option: shell NAME COMMAND -x keeps -x */
-	while ((c = getopt_long(argc, argv, "+hp:P:alqs:E:n:fo:", options, NULL)) != -1) {
+	/* '-': non-options come back as 1, in order, so "shell" can stop it */
+	while ((c = getopt_long(argc, argv, "-hp:P:alqs:E:n:fo:", options, NULL)) != -1) {
 		switch (c) {
+		case 1:
+			if (positional_add(pos, optarg)) {
+				while (optind < argc)
+					pos->v[pos->n++] = argv[optind++];
+				return -1;
+			}
+			break;
 		case 'h':
 			help();
 			return 0;
@@ -294,9 +315,15 @@ int machinectl_main(int argc, char **argv)
 		.legend = true, .signal = SIGTERM, .kill_whom = "all",
 		.verify = "signature", .max_addresses = 1, .lines = 10,
 	};
-	int r = parse_args(&o, argc, argv);
+	struct positional pos = { .v = xcalloc((size_t)argc + 1, sizeof(char *)), .n = 0 };
+	int r = parse_args(&o, argc, argv, &pos);
 
-	if (r >= 0)
-		return r;
-	return verb_dispatch(verbs, ARRAY_SIZE(verbs), argc - optind, argv + optind, &o);
+	if (r < 0) {
+		/* after "--": the rest is positional */
+		while (optind < argc)
+			pos.v[pos.n++] = argv[optind++];
+		r = verb_dispatch(verbs, ARRAY_SIZE(verbs), pos.n, pos.v, &o);
+	}
+	free(pos.v);
+	return r;
 }
