@@ -17,6 +17,26 @@ struct mctl_opts {
 
 /* Verbs: fn(argc, argv, struct mctl_opts *) with argv[0] the verb */
 int verb_unavailable(int argc, char **argv, void *ctx);
+/* src/machinectl/machines.c: through machined (CFG_MACHINED) */
+int verb_list(int argc, char **argv, void *ctx);
+int verb_status(int argc, char **argv, void *ctx);
+int verb_show(int argc, char **argv, void *ctx);
+int verb_start(int argc, char **argv, void *ctx);
+int verb_poweroff(int argc, char **argv, void *ctx);
+int verb_reboot(int argc, char **argv, void *ctx);
+int verb_terminate(int argc, char **argv, void *ctx);
+int verb_kill(int argc, char **argv, void *ctx);
+int verb_enable(int argc, char **argv, void *ctx);
+int verb_disable(int argc, char **argv, void *ctx);
+/* src/machinectl/enter.c, copy.c: into a running machine (setns) */
+int verb_shell(int argc, char **argv, void *ctx);
+int verb_login(int argc, char **argv, void *ctx);
+int verb_copy_to(int argc, char **argv, void *ctx);
+int verb_copy_from(int argc, char **argv, void *ctx);
+int verb_bind(int argc, char **argv, void *ctx);
+/* src/machinectl/console.c: the monitor's console */
+int verb_console(int argc, char **argv, void *ctx);
+int verb_logs(int argc, char **argv, void *ctx);
 /* src/image/ (CFG_IMAGES) */
 int verb_list_images(int argc, char **argv, void *ctx);
 int verb_image_status(int argc, char **argv, void *ctx);

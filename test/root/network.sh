@@ -67,6 +67,8 @@ while True:
     c.close()
 ' >/dev/null 2>&1 &
 BG_PIDS="$BG_PIDS $!"
+uplink_listens() { in_up ss -ltn | grep -q '203.0.113.2:7000'; }
+wait_for 10 uplink_listens
 
 : > "$out"
 bg "$out" -q -M "$M" -D "$R" -n -p 8081:80 --console=read-only -b

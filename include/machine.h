@@ -1,0 +1,27 @@
+/* Running machines as the host sees them, without machined: what every
+ * verb that reaches into a machine needs. */
+#ifndef MACHBOX_MACHINE_H
+#define MACHBOX_MACHINE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Places under $MACHBOX_ROOT (DESIGN.md §4):
+ *   /run/machbox/control            machined's socket
+ *   /run/machbox/machines/NAME      machined's record of a machine
+ *   /run/machbox/console/NAME       the monitor's console socket
+ *   /var/log/machbox/NAME.log       the console log */
+#define MACHBOX_RUN_DIR "/run/machbox"
+#define MACHBOX_CONTROL "/run/machbox/control"
+#define MACHBOX_RECORD_DIR "/run/machbox/machines"
+#define MACHBOX_CONSOLE_DIR "/run/machbox/console"
+#define MACHBOX_LOG_DIR "/var/log/machbox"
+
+/* $MACHBOX_ROOT + dir + "/" + name [+ suffix]; -EINVAL for a bad name */
+int machine_path(char *buf, size_t len, const char *dir, const char *name, const char *suffix);
+
+/* The host pid of a running machine's init (PID 1 of its namespace),
+ * found in its cgroup: -ESRCH when it does not run. */
+pid_t machine_leader(const char *name);
+
+#endif

@@ -1,0 +1,130 @@
+/* Finding a running machine from the host. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "machbox.h"
+#include "machine.h"
+
+#define CGROUP2_MAGIC 0x63677270
+
+int machine_path(char *buf, size_t len, const char *dir, const char *name, const char *suffix)
+{
+	char rel[512];
+
+	if (!machine_name_valid(name))
+		return -EINVAL;
+	if ((size_t)snprintf(rel, sizeof(rel), "%s/%s%s", dir, name, suffix ? suffix : "") >= sizeof(rel))
+		return -ENAMETOOLONG;
+	return root_path(buf, len, rel);
+}
+
+/* the pid's PID in its innermost namespace, from NSpid: */
+static long inner_pid(long pid)
+{
+	char path[64], buf[4096], *p, *end;
+	long last = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "NSpid:");
+	if (!p)
+		return -1;
+	for (p += 6; *p && *p != '\n'; p = end) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		last = v;
+	}
+	return last;
+}
+
+static pid_t scan_procs(int dirfd)
+{
+	char buf[4096], *p, *end;
+	int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -ESRCH;
+	n = read_all(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = 0;
+	for (p = buf; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid > 0 && inner_pid(pid) == 1)
+			return (pid_t)pid;
+		while (*end == '\n')
+			end++;
+	}
+	return -ESRCH;
+}
+
+/* depth first: systemd moves itself to init.scope */
+static pid_t scan_tree(int dirfd, int depth)
+{
+	struct dirent *de;
+	pid_t r = scan_procs(dirfd);
+	DIR *d;
+	int fd;
+
+	if (r > 0 || depth > 8)
+		return r;
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -ESRCH;
+	}
+	while (r < 0 && (de = readdir(d))) {
+		int sub;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (sub < 0)
+			continue;
+		r = scan_tree(sub, depth + 1);
+		close(sub);
+	}
+	closedir(d);
+	return r;
+}
+
+pid_t machine_leader(const char *name)
+{
+	static const char *const mounts[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	char path[512];
+	struct statfs sf;
+	size_t i;
+	pid_t r;
+	int fd;
+
+	if (!machine_name_valid(name))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(mounts); i++) {
+		if (statfs(mounts[i], &sf) < 0 || sf.f_type != CGROUP2_MAGIC)
+			continue;
+		snprintf(path, sizeof(path), "%s/machbox/%s", mounts[i], name);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -ESRCH;
+		r = scan_tree(fd, 0);
+		close(fd);
+		return r;
+	}
+	return -ESRCH;
+}
