@@ -17,6 +17,14 @@
 #define MACHBOX_CONSOLE_DIR "/run/machbox/console"
 #define MACHBOX_LOG_DIR "/var/log/machbox"
 
+/* The monitor's console socket (SOCK_SEQPACKET, root only): every
+ * message starts with a type byte.
+ *   monitor -> client: 'D' + console output (first the scroll-back)
+ *   client -> monitor: 'D' + input for the console,
+ *                      'W' + struct winsize (the client's terminal size) */
+enum { CONSOLE_MSG_DATA = 'D', CONSOLE_MSG_WINSIZE = 'W' };
+#define CONSOLE_MSG_MAX 4097
+
 /* $MACHBOX_ROOT + dir + "/" + name [+ suffix]; -EINVAL for a bad name */
 int machine_path(char *buf, size_t len, const char *dir, const char *name, const char *suffix);
 

@@ -8,7 +8,7 @@
 
 #include "fileio.h"
 #include "machbox.h"
-#include "nspawn/console.h"
+#include "term.h"
 
 int ring_init(struct ring *r, size_t size)
 {

@@ -165,6 +165,7 @@ static void output(struct monitor *m, const char *buf, size_t n)
 
 	ring_write(&cs->ring, buf, n);
 	console_log_write(&cs->log, buf, n);
+	consock_broadcast(&cs->sock, buf, n);
 	if (cs->relay_out && write_all(STDOUT_FILENO, buf, n) < 0)
 		cs->relay_out = false;	/* stdout went away: the guest runs on */
 }
@@ -279,35 +280,58 @@ static int poll_timeout(struct monitor *m)
 	return t > 60000 || t < 0 ? (t < 0 ? -1 : 60000) : (int)t;
 }
 
-static void loop(struct monitor *m)
+enum { P_SIG, P_MASTER, P_STDIN, P_DHCP, P_LISTEN, P_CLIENT0, P_COUNT = P_CLIENT0 + CONSOCK_MAX_CLIENTS };
+
+static void poll_fds(struct monitor *m, struct pollfd *p)
 {
 	struct console_state *cs = m->cs;
+	int i;
 
+	p[P_SIG] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
+	p[P_MASTER] = (struct pollfd){ .fd = m->master_retry ? -1 : m->master, .events = POLLIN };
+	p[P_STDIN] = (struct pollfd){ .fd = cs->relay_in && !cs->stdin_eof ? STDIN_FILENO : -1, .events = POLLIN };
+	p[P_DHCP] = (struct pollfd){ .fd = m->c->net.dhcp_fd, .events = POLLIN };
+	p[P_LISTEN] = (struct pollfd){ .fd = cs->sock.listen_fd, .events = POLLIN };
+	for (i = 0; i < CONSOCK_MAX_CLIENTS; i++)
+		p[P_CLIENT0 + i] = (struct pollfd){ .fd = cs->sock.clients[i], .events = POLLIN };
+}
+
+static void dispatch(struct monitor *m, const struct pollfd *p)
+{
+	struct console_state *cs = m->cs;
+	int i;
+
+	if (p[P_MASTER].revents & (POLLIN | POLLHUP | POLLERR))
+		read_master(m);
+	if (p[P_STDIN].revents & (POLLIN | POLLHUP | POLLERR))
+		read_stdin(m);
+	if (p[P_DHCP].revents & POLLIN)
+		network_dhcp_ready(m->c, &m->c->net);
+	if (p[P_LISTEN].revents & POLLIN)
+		consock_accept(&cs->sock, &cs->ring);
+	for (i = 0; i < CONSOCK_MAX_CLIENTS; i++)
+		if (p[P_CLIENT0 + i].revents & (POLLIN | POLLHUP | POLLERR))
+			consock_client_ready(&cs->sock, i, m->master);
+	if (p[P_SIG].revents & POLLIN)
+		handle_signals(m);
+}
+
+static void loop(struct monitor *m)
+{
 	while (!m->done) {
-		struct pollfd p[4] = {
-			{ .fd = m->sigfd, .events = POLLIN },
-			{ .fd = m->master_retry ? -1 : m->master, .events = POLLIN },
-			{ .fd = cs->relay_in && !cs->stdin_eof ? STDIN_FILENO : -1, .events = POLLIN },
-			{ .fd = m->c->net.dhcp_fd, .events = POLLIN },
-		};
-		int n = poll(p, 4, poll_timeout(m));
+		struct pollfd p[P_COUNT];
+		int n;
 
+		poll_fds(m, p);
+		n = poll(p, P_COUNT, poll_timeout(m));
 		if (n < 0 && errno != EINTR)
 			break;
 		if (m->deadline && now_ms() >= m->deadline)
 			kill_all(m);
 		if (m->master_retry && now_ms() >= m->master_retry)
 			m->master_retry = 0;
-		if (n <= 0)
-			continue;
-		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
-			read_master(m);
-		if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
-			read_stdin(m);
-		if (p[3].revents & POLLIN)
-			network_dhcp_ready(m->c, &m->c->net);
-		if (p[0].revents & POLLIN)
-			handle_signals(m);
+		if (n > 0)
+			dispatch(m, p);
 	}
 	read_master(m);	/* the last words of the guest */
 }

@@ -5,6 +5,7 @@
 #include <termios.h>
 
 #include "nspawn/console.h"
+#include "nspawn/consock.h"
 #include "nspawn/container.h"
 
 /* What lives across reboots of the guest: the terminal, the scroll-back,
@@ -16,6 +17,7 @@ struct console_state {
 	struct ring ring;
 	struct console_log log;
 	struct escape esc;
+	struct consock sock;	/* machinectl console attaches here */
 };
 
 enum run_end { RUN_EXITED, RUN_REBOOT };

@@ -21,6 +21,7 @@
 #include "nspawn/monitor.h"
 #include "nspawn/nspawn.h"
 #include "nspawn/settings.h"
+#include "machine.h"
 #include "net/nat.h"
 
 #define CONSOLE_RING_SIZE (32 * 1024)
@@ -138,6 +139,8 @@ static pid_t start_janitor(const char *name, bool nat, int *fd)
 		snprintf(cg.path, sizeof(cg.path), "%s/machbox/%s", mnt, name);
 		if (access(cg.path, F_OK) == 0)
 			cgroup_destroy(&cg, 10000);
+		if (machine_path(cg.path, sizeof(cg.path), MACHBOX_CONSOLE_DIR, name, NULL) == 0)
+			unlink(cg.path);
 		/* the veth went with the container's netns; our NAT table not */
 		if (CFG_NAT && nat)
 			nat_teardown(name);
@@ -237,7 +240,8 @@ static int prepare(struct nspawn_opts *o, struct container *c)
 
 static int run(struct nspawn_opts *o, struct container *c, struct machine_cgroup *cg)
 {
-	struct console_state cs = { .log = { .fd = -1 }, .esc = { .key = c->conf.escape_key } };
+	struct console_state cs = { .log = { .fd = -1 }, .esc = { .key = c->conf.escape_key },
+				    .sock = { .listen_fd = -1 } };
 	int sigfd, r, code = EXIT_FAIL;
 
 	if (ring_init(&cs.ring, CONSOLE_RING_SIZE) < 0)
@@ -246,15 +250,20 @@ static int run(struct nspawn_opts *o, struct container *c, struct machine_cgroup
 		ring_free(&cs.ring);
 		return fail_errno(r, "cannot open %s", o->log_file);
 	}
+	consock_init(&cs.sock);
+	r = consock_open(&cs.sock, c->machine);
+	if (r < 0 && !o->quiet)
+		msg("warning: no console socket for %s: %s", c->machine, strerror(-r));
 	sigfd = monitor_signals();
 	if (sigfd < 0) {
 		code = fail_errno(sigfd, "signalfd");
 		goto out;
 	}
 	if (!o->quiet)
-		fprintf(stderr, "Spawning container %s on %s.\n%s", c->machine, c->root,
-			isatty(STDIN_FILENO) && o->console != CONSOLE_PIPE ?
-			"Press ^] three times within 1s to kill container.\n" : "");
+		fprintf(stderr, "Spawning container %s on %s.\n", c->machine, c->root);
+	if (!o->quiet && isatty(STDIN_FILENO) && o->console != CONSOLE_PIPE)
+		fprintf(stderr, "Press ^%c three times within 1s to kill container.\n",
+			c->conf.escape_key + '@');
 	console_state_setup(&cs, o->console);
 	do {
 		r = monitor_run(c, cg, &cs, sigfd, &code);
@@ -274,6 +283,7 @@ static int run(struct nspawn_opts *o, struct container *c, struct machine_cgroup
 			"Container %s exited successfully.\n", c->machine, code);
 	close(sigfd);
 out:
+	consock_close(&cs.sock);
 	console_log_close(&cs.log);
 	ring_free(&cs.ring);
 	return code;
