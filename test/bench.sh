@@ -207,6 +207,36 @@ bench_machbox() {
 		"$MACHBOX" nspawn -q --console=pipe --private-network -D "$G" /bin/true || CORE_FAILED=1
 }
 
+# The network part of a start: a veth with its address and DHCP socket
+# (NAT off in a machbox.conf of our own), then with the nft table too.
+bench_network() {
+	local mroot=$TMP/netroot
+	guest net
+	mkdir -p "$mroot/etc/machbox"
+	printf '[Network]\nMasquerade=no\n' > "$mroot/etc/machbox/machbox.conf"
+	bench machbox_veth "machbox nspawn -n /bin/true (veth + DHCP, no NAT)" \
+		env MACHBOX_ROOT="$mroot" "$MACHBOX" nspawn -q --console=pipe -n -D "$G" /bin/true
+	bench machbox_veth_nat "machbox nspawn -n /bin/true (veth + DHCP + nft)" \
+		"$MACHBOX" nspawn -q --console=pipe -n -D "$G" /bin/true
+	note "nft is a separate program: its exec and ruleset commit are most of the difference"
+}
+
+# udhcpc and dhclient against the built-in server, from the live unit test
+bench_lease() {
+	local t=${BUILD:-build}/host/test_dhcp_live line
+	if [ ! -x "$t" ]; then
+		unavailable "DHCP lease (udhcpc)" "$t not built (make unit)"
+		return
+	fi
+	"$t" > "$TMP/lease.out" 2>&1
+	line=$(grep '^# udhcpc: first DISCOVER' "$TMP/lease.out")
+	MEDIAN[lease]=$(echo "$line" | awk '{ for (i = 1; i < NF; i++) if ($i == "in") { print $(i + 1); exit } }')
+	report "$(printf '%-58s %8s ms   (one run)' "udhcpc: first DISCOVER to ACK" "${MEDIAN[lease]:-?}")"
+	report "    ^ ${line#\# }"
+	line=$(grep '^# dhclient: first DISCOVER' "$TMP/lease.out")
+	[ -n "$line" ] && report "    ^ ${line#\# }"
+}
+
 # The lower bound: the same namespaces and a fresh /proc, nothing else.
 # --mount-proc works with --root (util-linux mounts proc after the chroot).
 bench_unshare() {
@@ -470,6 +500,11 @@ targets() {
 	report "targets (medians):"
 	target_ratio "machbox / unshare" machbox unshare "<=" 1.5
 	target_ratio "machbox --private-network / unshare" machbox_net unshare "<=" 1.5
+	if [ -n "${MEDIAN[machbox_veth]:-}" ] && [ -n "${MEDIAN[machbox_net]:-}" ]; then
+		target "veth setup cost (ms, -n minus --private-network)" \
+			"$(awk -v a="${MEDIAN[machbox_veth]}" -v b="${MEDIAN[machbox_net]}" 'BEGIN { printf "%.1f", a - b }')" "<=" 10
+	fi
+	[ -n "${MEDIAN[lease]:-}" ] && target "udhcpc lease after first DISCOVER (ms)" "${MEDIAN[lease]}" "<=" 50
 	target_ratio "crun / machbox" crun machbox ">=" 2
 	target_ratio "crun / machbox --private-network" crun machbox_net ">=" 2
 	target_ratio "crun without cgroups / machbox" crun_nocg machbox ">=" 2
@@ -493,6 +528,8 @@ header() {
 
 header
 bench_machbox
+bench_network
+bench_lease
 bench_unshare
 bench_systemd_nspawn
 bench_crun

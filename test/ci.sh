@@ -8,6 +8,6 @@ sh test/deps.sh
 make -s -j"$(nproc)" all unit helpers
 # the guest trees of the root tier, cached outside the clone
 if [ "$(id -u)" = 0 ]; then
-	test/fixtures/build.sh busybox debian >/dev/null
+	test/fixtures/build.sh all >/dev/null
 fi
 exec test/run.sh
