@@ -77,5 +77,7 @@ int root_path(char *buf, size_t size, const char *path);
 size_t strlcpy_mb(char *dst, const char *src, size_t size);
 bool startswith(const char *s, const char *prefix);
 bool endswith(const char *s, const char *suffix);
+/* milliseconds on CLOCK_MONOTONIC: deadlines, never the time of day */
+int64_t mono_ms(void);
 
 #endif

@@ -1,4 +1,5 @@
 #include <string.h>
+#include <time.h>
 
 #include "machbox.h"
 
@@ -25,4 +26,12 @@ bool endswith(const char *s, const char *suffix)
 	size_t ls = strlen(s), lx = strlen(suffix);
 
 	return ls >= lx && !memcmp(s + ls - lx, suffix, lx);
+}
+
+int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

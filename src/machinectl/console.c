@@ -85,14 +85,6 @@ static void restore(struct attach *a)
 	a->raw = false;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* 1: detach, 0: go on */
 static int from_stdin(struct attach *a)
 {
@@ -103,7 +95,7 @@ static int from_stdin(struct attach *a)
 		a->stdin_eof = true;
 		return 0;
 	}
-	if (a->raw && escape_feed(&a->esc, msg + 1, (size_t)n, now_ms()))
+	if (a->raw && escape_feed(&a->esc, msg + 1, (size_t)n, mono_ms()))
 		return 1;
 	if (a->read_only)
 		return 0;

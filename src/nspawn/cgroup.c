@@ -218,23 +218,15 @@ int cgroup_kill(struct machine_cgroup *cg)
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int cgroup_empty(struct machine_cgroup *cg, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = mono_ms() + timeout_ms;
 
 	if (!cg->path[0])
 		return 0;
 	while (cgroup_populated(cg)) {
 		cgroup_kill(cg);
-		if (now_ms() >= deadline)
+		if (mono_ms() >= deadline)
 			return -EBUSY;
 		/* dying processes leave within milliseconds; this is a bounded
 		 * wait for the kernel, not a supervisor sleep */

@@ -35,14 +35,6 @@ struct monitor {
 	enum run_end end;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int monitor_signals(void)
 {
 	sigset_t set;
@@ -139,11 +131,11 @@ static void begin_stop(struct monitor *m)
 
 	if (m->stopping) {
 		/* asked twice: no more waiting */
-		m->deadline = now_ms();
+		m->deadline = mono_ms();
 		return;
 	}
 	m->stopping = true;
-	m->deadline = now_ms() + (long long)c->o->stop_timeout_s * 1000;
+	m->deadline = mono_ms() + (long long)c->o->stop_timeout_s * 1000;
 	if (!sig && c->o->boot && c->sig.initctl && send_initctl(m, '0') == 0)
 		return;
 	if (!sig)
@@ -186,7 +178,7 @@ static void read_master(struct monitor *m)
 		if (n < 0 && errno != EAGAIN) {
 			/* EIO: nobody holds the console now; look again soon, as
 			 * an init may reopen it */
-			m->master_retry = now_ms() + 100;
+			m->master_retry = mono_ms() + 100;
 		}
 		return;
 	}
@@ -210,7 +202,7 @@ static void read_stdin(struct monitor *m)
 		}
 		return;
 	}
-	if (cs->raw && escape_feed(&cs->esc, buf, (size_t)n, now_ms())) {
+	if (cs->raw && escape_feed(&cs->esc, buf, (size_t)n, mono_ms())) {
 		if (!m->c->o->quiet)
 			fprintf(stderr, "\r\nContainer %s terminated by escape key.\r\n", m->c->machine);
 		begin_stop(m);
@@ -267,7 +259,7 @@ static void handle_signals(struct monitor *m)
 
 static int poll_timeout(struct monitor *m)
 {
-	long long now = now_ms(), t = -1;
+	long long now = mono_ms(), t = -1;
 
 	if (m->deadline)
 		t = m->deadline > now ? m->deadline - now : 0;
@@ -326,9 +318,9 @@ static void loop(struct monitor *m)
 		n = poll(p, P_COUNT, poll_timeout(m));
 		if (n < 0 && errno != EINTR)
 			break;
-		if (m->deadline && now_ms() >= m->deadline)
+		if (m->deadline && mono_ms() >= m->deadline)
 			kill_all(m);
-		if (m->master_retry && now_ms() >= m->master_retry)
+		if (m->master_retry && mono_ms() >= m->master_retry)
 			m->master_retry = 0;
 		if (n > 0)
 			dispatch(m, p);

@@ -490,7 +490,7 @@ int http_get(const struct url *url, const struct http_opts *o, struct http_sink 
 	x->url = *url;
 	x->c.s.fd = -1;
 	x->total = -1;
-	x->deadline = o->total_ms ? now_ms() + o->total_ms : 0;
+	x->deadline = o->total_ms ? mono_ms() + o->total_ms : 0;
 	x->err = err;
 	x->errlen = errlen;
 	err[0] = 0;

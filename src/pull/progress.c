@@ -19,7 +19,7 @@ void progress_init(struct progress *p, bool quiet)
 	memset(p, 0, sizeof(*p));
 	p->quiet = quiet;
 	p->tty = isatty(STDERR_FILENO) && term && *term && strcmp(term, "dumb");
-	p->start = p->last = now_ms();
+	p->start = p->last = mono_ms();
 }
 
 static int columns(void)
@@ -81,7 +81,7 @@ static void log_line(struct progress *p)
 void progress_update(void *ud, uint64_t done, uint64_t total)
 {
 	struct progress *p = ud;
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 
 	p->done = done;
 	p->total = total;
@@ -98,6 +98,6 @@ void progress_end(struct progress *p)
 {
 	if (p->quiet || !p->drawn)
 		return;
-	draw_bar(p, now_ms());
+	draw_bar(p, mono_ms());
 	fputc('\n', stderr);
 }

@@ -13,19 +13,11 @@
 #include "machbox.h"
 #include "pull/sock.h"
 
-int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* poll for events within timeout_ms and the total deadline */
 static int wait_fd(struct sock *s, short events, int timeout_ms)
 {
 	struct pollfd p = { .fd = s->fd, .events = events };
-	int64_t end = now_ms() + timeout_ms;
+	int64_t end = mono_ms() + timeout_ms;
 	int why = SOCK_IDLE;
 
 	if (s->deadline && s->deadline < end) {
@@ -33,7 +25,7 @@ static int wait_fd(struct sock *s, short events, int timeout_ms)
 		why = SOCK_TOTAL;
 	}
 	for (;;) {
-		int64_t left = end - now_ms();
+		int64_t left = end - mono_ms();
 		int r;
 
 		if (left <= 0) {

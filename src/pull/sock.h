@@ -16,8 +16,6 @@ struct sock {
 };
 
 enum sock_why { SOCK_OK, SOCK_IDLE, SOCK_TOTAL, SOCK_ERRNO };
-
-int64_t now_ms(void);
 /* Connects to host:port (any address it resolves to, in order) within
  * connect_ms each.  0 or -errno; err says which step failed. */
 int sock_connect(struct sock *s, const char *host, uint16_t port, int connect_ms,
