@@ -7,6 +7,7 @@
 #   make size             stripped size of config/defconfig and config/tiny.config
 #   make install DESTDIR=... PREFIX=/usr
 #   make bench            benchmarks, results in build/bench/results.txt
+#   make fuzz             every fuzz target for FUZZ_SECONDS (libFuzzer, clang)
 
 BUILD ?= build
 DOTCONFIG ?= .config
@@ -143,6 +144,7 @@ install: $(BUILD)/machbox
 		ln -sfn machbox $(DESTDIR)$(BINDIR)/$$a; done
 
 include test/test.mk
+include test/fuzz/fuzz.mk
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/host $(BUILD)/test $(BUILD)/size $(BUILD)/machbox $(BUILD)/machbox.unstripped

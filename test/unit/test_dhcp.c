@@ -738,6 +738,29 @@ static void test_config(void)
 	is_int(run(&s, discover(mac1), 0), -ENOSPC, "a /32 has no pool");
 }
 
+/* A pool larger than the table: the table, not the pool, is the limit. */
+static void test_big_pool(void)
+{
+	struct dhcp_server s;
+	struct dhcp_config c = cfg();
+	uint8_t mac[6];
+	unsigned i, bound = 0;
+	uint32_t a;
+
+	c.netmask = htonl(0xffffff00);
+	c.pool_last = htonl(0x0a0000fe);
+	dhcp_server_init(&s, &c);
+	for (i = 0; i < DHCP_MAX_LEASES; i++) {
+		mac_n(mac, i);
+		bound += ntohl(bind_mac(&s, mac, 0)) >= 0x0a000002;
+	}
+	is_int(bound, DHCP_MAX_LEASES, "a /24 pool binds DHCP_MAX_LEASES clients");
+	mac_n(mac, DHCP_MAX_LEASES);
+	is_int(run(&s, discover(mac), 1), -ENOSPC, "one more finds the lease table full");
+	a = bind_mac(&s, mac, 3601);
+	ok(ntohl(a) >= 0x0a000002 && ntohl(a) <= 0x0a0000fe, "after expiry it takes over a slot");
+}
+
 int main(void)
 {
 	test_offer();
@@ -755,5 +778,6 @@ int main(void)
 	test_other_drops();
 	test_max_size();
 	test_config();
+	test_big_pool();
 	return tap_done();
 }

@@ -8,6 +8,7 @@
  * serves from: ve-dhcpt here, host0 there, as nspawn links them. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -285,7 +286,11 @@ static void test_udhcpc_once(void)
 	ok(serve_until(&u, 10000, &ack) && WIFEXITED(u.status) && !WEXITSTATUS(u.status),
 	   "busybox udhcpc -q gets a lease and exits 0");
 	check_udhcpc_bound();
-	ok(ack > 0 && ack < 50000000u, "DISCOVER to ACK under 50 ms");
+	/* Between its DISCOVER and its REQUEST udhcpc spends ~20 ms closing
+	 * and binding packet sockets (each waits out an RCU grace period in
+	 * the kernel), more on a loaded machine: its total is printed, only
+	 * the server's share is held to a bound. */
+	ok(ack > 0 && serve_ns < 10000000u, "the server's share of DISCOVER to ACK is under 10 ms");
 	printf("# udhcpc: first DISCOVER to ACK sent in %.3f ms, %.3f ms of it in the server\n",
 	       (double)ack / 1e6, (double)serve_ns / 1e6);
 	is_int(sh(true, BUSYBOX " ping -c 1 -W 2 10.0.0.1 >/dev/null"), 0,
@@ -355,28 +360,35 @@ static void test_dhclient(void)
 		 " dns=10.0.0.1 192.0.2.53 hostname=mbtest-live domain=example.test mtu=1400"
 		 " lease=3600", addr_text);
 	is_str(event_line("BOUND", 1), want, "dhclient: the same address (keyed by MAC) and every option");
+	ok(ack > 0 && ack < 50000000u, "dhclient: DISCOVER to ACK under 50 ms");
 	printf("# dhclient: first DISCOVER to ACK sent in %.3f ms, %.3f ms of it in the server\n",
 	       (double)ack / 1e6, (double)serve_ns / 1e6);
 	stop(u.pid);
 }
 
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
 static void cleanup(void)
 {
-	char cmd[128];
-
 	if (fd >= 0)
 		close(fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (dir[strlen(dir) - 1] != 'X')
-		sh(false, cmd);
+	if (dir[strlen(dir) - 1] != 'X')	/* mkdtemp() made it */
+		nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 int main(void)
 {
 	int r = setup_namespaces();
 
-	if (r)
+	if (r) {
+		cleanup();
 		return r;
+	}
 	if (setup_link() < 0) {
 		show_log();
 		cleanup();
