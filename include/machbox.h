@@ -77,6 +77,10 @@ int root_path(char *buf, size_t size, const char *path);
 size_t strlcpy_mb(char *dst, const char *src, size_t size);
 bool startswith(const char *s, const char *prefix);
 bool endswith(const char *s, const char *suffix);
+/* *dst = strdup(src), the old one freed; -ENOMEM leaves *dst alone */
+int replace_str(char **dst, const char *src);
+/* 0-15 for a hex digit, -1 otherwise */
+int unhex_digit(int c);
 /* milliseconds on CLOCK_MONOTONIC: deadlines, never the time of day */
 int64_t mono_ms(void);
 

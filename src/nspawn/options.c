@@ -245,17 +245,6 @@ static const struct option options[] = {
 	{ 0 }
 };
 
-static int set_str(char **dst, const char *src)
-{
-	char *s = strdup(src);
-
-	if (!s)
-		return -ENOMEM;
-	free(*dst);
-	*dst = s;
-	return 0;
-}
-
 int nspawn_env_add(struct nspawn_opts *o, const char *assignment)
 {
 	const char *eq = strchr(assignment, '=');
@@ -438,7 +427,7 @@ static int parse_network(struct nspawn_opts *o, int c, const char *arg)
 		if (!*arg || strlen(arg) > (c == OPT_NETWORK_ZONE ? 12 : 15) || strchr(arg, '/') ||
 		    !machine_name_valid(arg))
 			return usage_error("invalid %s name '%s'", c == OPT_NETWORK_ZONE ? "zone" : "bridge", arg);
-		r = set_str(c == OPT_NETWORK_ZONE ? &o->network_zone : &o->network_bridge, arg);
+		r = replace_str(c == OPT_NETWORK_ZONE ? &o->network_zone : &o->network_bridge, arg);
 		o->set_mask |= SET_NETWORK;
 		break;
 	case 'p':
@@ -462,25 +451,25 @@ static int parse_one(struct nspawn_opts *o, int c, const char *arg)
 
 	switch (c) {
 	case 'D':
-		r = set_str(&o->directory, arg);
+		r = replace_str(&o->directory, arg);
 		break;
 	case 'M':
 		if (!machine_name_valid(arg))
 			return usage_error("invalid machine name '%s'", arg);
-		r = set_str(&o->machine, arg);
+		r = replace_str(&o->machine, arg);
 		break;
 	case 'b':
 		o->boot = true;
 		o->set_mask |= SET_BOOT;
 		break;
 	case 'u':
-		r = set_str(&o->user, arg);
+		r = replace_str(&o->user, arg);
 		o->set_mask |= SET_USER;
 		break;
 	case OPT_CHDIR:
 		if (arg[0] != '/')
 			return usage_error("--chdir= needs an absolute path, not '%s'", arg);
-		r = set_str(&o->chdir, arg);
+		r = replace_str(&o->chdir, arg);
 		o->set_mask |= SET_WORKDIR;
 		break;
 	case 'E':
@@ -494,7 +483,7 @@ static int parse_one(struct nspawn_opts *o, int c, const char *arg)
 	case OPT_HOSTNAME:
 		if (!machine_name_valid(arg))
 			return usage_error("invalid host name '%s'", arg);
-		r = set_str(&o->hostname, arg);
+		r = replace_str(&o->hostname, arg);
 		o->set_mask |= SET_HOSTNAME;
 		break;
 	case OPT_BIND:
@@ -565,7 +554,7 @@ static int parse_one(struct nspawn_opts *o, int c, const char *arg)
 		o->set_mask |= SET_LIMITS;
 		break;
 	case OPT_LOG_FILE:
-		r = set_str(&o->log_file, arg);
+		r = replace_str(&o->log_file, arg);
 		break;
 	case OPT_STOP_TIMEOUT:
 		if (parse_uint(arg, 86400, &n) < 0)

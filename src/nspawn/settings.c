@@ -140,18 +140,7 @@ static bool path_is_normalized(const char *p)
 	return true;
 }
 
-static int set_string(char **dst, const char *v)
-{
-	char *s = strdup(v);
-
-	if (!s)
-		return -ENOMEM;
-	free(*dst);
-	*dst = s;
-	return 0;
-}
-
-static int reset_string(char **dst)
+static int rereplace_str(char **dst)
 {
 	free(*dst);
 	*dst = NULL;
@@ -296,7 +285,7 @@ static int p_string(struct parser *ps, const struct key *k, const char *v)
 	bool good;
 
 	if (!*v)
-		return reset_string(dst);
+		return rereplace_str(dst);
 	if (k->flags & STR_PATH) {
 		what = "not a normalized absolute path";
 		good = v[0] == '/' && strlen(v) < PATH_LEN && path_is_normalized(v) &&
@@ -309,7 +298,7 @@ static int p_string(struct parser *ps, const struct key *k, const char *v)
 	}
 	if (!good)
 		return bad(ps, k, "%s: '%.64s'", what, v);
-	return set_string(dst, v);
+	return replace_str(dst, v);
 }
 
 static int p_resolv(struct parser *ps, const struct key *k, const char *v)
@@ -344,10 +333,10 @@ static int p_netname(struct parser *ps, const struct key *k, const char *v)
 	size_t max = !strcmp(k->name, "Zone") ? 12 : 15;
 
 	if (!*v)
-		return reset_string(FIELD(ps, k, char *));
+		return rereplace_str(FIELD(ps, k, char *));
 	if (strlen(v) > max || !machine_name_valid(v))
 		return bad(ps, k, "not a valid interface name: '%.64s'", v);
-	return set_string(FIELD(ps, k, char *), v);
+	return replace_str(FIELD(ps, k, char *), v);
 }
 
 static int p_port(struct parser *ps, const struct key *k, const char *v)

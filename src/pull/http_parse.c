@@ -260,17 +260,6 @@ static int chunk_fail(struct chunk_dec *d, int why)
 	return CS_ERROR;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* the end of a size line: CR, or white space / ';' before extensions */
 static int size_end(struct chunk_dec *d, int c)
 {
@@ -289,7 +278,7 @@ static int size_end(struct chunk_dec *d, int c)
 
 static int size_digit(struct chunk_dec *d, int c)
 {
-	int h = hexval(c);
+	int h = unhex_digit(c);
 
 	if (h < 0)
 		return size_end(d, c);

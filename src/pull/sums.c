@@ -8,17 +8,6 @@
 #include "pull/buf.h"
 #include "pull/sums.h"
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int sums_unhex(const char *s, size_t n, uint8_t hash[32])
 {
 	size_t i;
@@ -26,7 +15,7 @@ int sums_unhex(const char *s, size_t n, uint8_t hash[32])
 	if (n != 64)
 		return -EINVAL;
 	for (i = 0; i < 32; i++) {
-		int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
+		int hi = unhex_digit((unsigned char)s[2 * i]), lo = unhex_digit((unsigned char)s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;

@@ -23,7 +23,7 @@ FUZZ_TARGETS := dhcp http sums pgp
 $(FUZZ_BUILD)/fuzz_dhcp: test/fuzz/fuzz_dhcp.c src/net/dhcp.c src/net/dhcp.h
 $(FUZZ_BUILD)/fuzz_http: test/fuzz/fuzz_http.c src/pull/http_parse.c src/pull/url.c src/pull/der.c \
 	src/lib/util.c src/pull/http_parse.h src/pull/url.h src/pull/der.h src/pull/buf.h
-$(FUZZ_BUILD)/fuzz_sums: test/fuzz/fuzz_sums.c src/pull/sums.c src/pull/sums.h src/pull/buf.h
+$(FUZZ_BUILD)/fuzz_sums: test/fuzz/fuzz_sums.c src/pull/sums.c src/lib/util.c src/pull/sums.h src/pull/buf.h
 $(FUZZ_BUILD)/fuzz_pgp: test/fuzz/fuzz_pgp.c src/pull/pgp.c src/pull/pgp.h src/pull/buf.h
 
 $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%): $(FUZZ_BUILD)/fuzz_%: $(GENCONFIG)
