@@ -300,6 +300,10 @@ static void __attribute__((noreturn)) child_finish(int sync, const struct contai
 	r = drop_caps(c->keep_caps);
 	if (r < 0)
 		child_fail(sync, r, "cannot drop capabilities");
+	/* while CAP_SYS_ADMIN is still ours: -u USER would lose it */
+	r = CFG_SECCOMP ? syscall_filter_install(&c->filter) : 0;
+	if (r < 0)
+		child_fail(sync, r, "cannot install the system call filter");
 	pw = become_user(sync, o->user);
 	build_env(c, pw);
 	if (o->chdir && chdir(o->chdir) < 0)

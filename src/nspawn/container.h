@@ -11,6 +11,7 @@
 #include "nspawn/cgroup.h"
 #include "nspawn/initdetect.h"
 #include "nspawn/network.h"
+#include "nspawn/seccomp.h"
 #include "nspawn/nspawn.h"
 
 struct container {
@@ -30,6 +31,7 @@ struct container {
 	struct machbox_conf conf;	/* machbox.conf */
 	struct machine_net net;		/* the host side of its link */
 	int cgroup_fd;			/* for CLONE_INTO_CGROUP, or -1 */
+	struct syscall_filter filter;	/* installed just before the payload */
 };
 
 /* Sync messages between the monitor and the child, over a SOCK_SEQPACKET

@@ -235,6 +235,10 @@ static int prepare(struct nspawn_opts *o, struct container *c)
 	c->term = o->console == CONSOLE_PIPE ? "dumb" :
 		  (isatty(STDIN_FILENO) && getenv("TERM") ? getenv("TERM") : "vt220");
 	c->keep_caps = usable_caps(container_default_caps(o->private_network), o->quiet);
+	if (CFG_SECCOMP)
+		syscall_filter_default(&c->filter);
+	for (unsigned i = 0; CFG_SECCOMP && i < o->n_syscall_filter; i++)
+		syscall_filter_parse(&c->filter, o->syscall_filter[i], NULL, 0);
 	return 0;
 }
 

@@ -40,7 +40,7 @@ enum {
 	SET_HOSTNAME = 1u << 6, SET_MOUNTS = 1u << 7, SET_READ_ONLY = 1u << 8,
 	SET_VOLATILE = 1u << 9, SET_NETWORK = 1u << 10, SET_PRIVATE_USERS = 1u << 11,
 	SET_RESOLV = 1u << 12, SET_LIMITS = 1u << 13, SET_SIGNALS = 1u << 14,
-	SET_PORTS = 1u << 15,
+	SET_PORTS = 1u << 15, SET_SYSCALLS = 1u << 16,
 };
 
 struct nspawn_opts {
@@ -66,6 +66,8 @@ struct nspawn_opts {
 	char *network_zone;		/* ... or the managed bridge vz-ZONE */
 	struct port_forward ports[NSPAWN_MAX_PORTS];
 	unsigned n_ports;
+	char *syscall_filter[8];	/* --system-call-filter= specs, in order */
+	unsigned n_syscall_filter;
 	int kill_signal;	/* 0: from the init table */
 	int poweroff_signal, reboot_signal;	/* 0: from the init table */
 	enum console_mode console;
@@ -101,6 +103,8 @@ int nspawn_set_property(struct nspawn_opts *o, const char *prop);
 int nspawn_parse_volatile(const char *s, enum volatile_mode *ret);
 int nspawn_parse_resolv(const char *s, enum resolv_mode *ret);
 int nspawn_add_port(struct nspawn_opts *o, const char *spec);
+/* a --system-call-filter= spec, checked: -EINVAL (err says why), -E2BIG */
+int nspawn_add_syscall_filter(struct nspawn_opts *o, const char *spec, char *err, size_t errlen);
 /* veth, bridge or zone: the container gets a link, so its own netns */
 bool nspawn_wants_link(const struct nspawn_opts *o);
 

@@ -8,6 +8,7 @@
 
 #include "machbox.h"
 #include "nspawn/nspawn.h"
+#include "nspawn/seccomp.h"
 
 void nspawn_opts_init(struct nspawn_opts *o)
 {
@@ -41,6 +42,8 @@ void nspawn_opts_free(struct nspawn_opts *o)
 	free(o->chdir);
 	free(o->hostname);
 	free(o->private_users);
+	for (i = 0; i < o->n_syscall_filter; i++)
+		free(o->syscall_filter[i]);
 	free(o->network_bridge);
 	free(o->network_zone);
 	free(o->log_file);
@@ -201,6 +204,11 @@ static void help(void)
 	       "     --log-file=PATH        Copy the console output to PATH (size-capped)\n"
 	       "     --stop-timeout=SECONDS Time the guest gets to power off before SIGKILL\n"
 	       "\n"
+	       "Security:\n"
+	       "     --system-call-filter=LIST|~LIST\n"
+	       "                            Allow (or with ~ deny) system calls by name or\n"
+	       "                            group: @clock @module @keyring @swap @raw-io @reboot\n"
+	       "\n"
 	       "The escape key ^] pressed three times within a second detaches and stops\n"
 	       "the container.\n");
 }
@@ -210,6 +218,7 @@ enum {
 	OPT_TMPFS, OPT_READ_ONLY, OPT_VOLATILE, OPT_PRIVATE_NETWORK,
 	OPT_KILL_SIGNAL, OPT_CONSOLE, OPT_SETTINGS, OPT_RESOLV_CONF,
 	OPT_PROPERTY, OPT_LOG_FILE, OPT_STOP_TIMEOUT, OPT_NETWORK_BRIDGE, OPT_NETWORK_ZONE,
+	OPT_SYSCALL_FILTER,
 };
 
 static const struct option options[] = {
@@ -242,6 +251,7 @@ static const struct option options[] = {
 	{ "property", required_argument, NULL, OPT_PROPERTY },
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+	{ "system-call-filter", required_argument, NULL, OPT_SYSCALL_FILTER },
 	{ 0 }
 };
 
@@ -312,6 +322,20 @@ int nspawn_add_port(struct nspawn_opts *o, const char *spec)
 bool nspawn_wants_link(const struct nspawn_opts *o)
 {
 	return o->network_veth || o->network_bridge || o->network_zone;
+}
+
+int nspawn_add_syscall_filter(struct nspawn_opts *o, const char *spec, char *err, size_t errlen)
+{
+	struct syscall_filter f;
+	int r;
+
+	if (o->n_syscall_filter >= ARRAY_SIZE(o->syscall_filter))
+		return -E2BIG;
+	syscall_filter_default(&f);
+	r = syscall_filter_parse(&f, spec, err, errlen);
+	if (r < 0)
+		return r;
+	return replace_str(&o->syscall_filter[o->n_syscall_filter++], spec);
 }
 
 int nspawn_set_property(struct nspawn_opts *o, const char *prop)
@@ -553,6 +577,19 @@ static int parse_one(struct nspawn_opts *o, int c, const char *arg)
 			return usage_error("bad property value '%s'", arg);
 		o->set_mask |= SET_LIMITS;
 		break;
+	case OPT_SYSCALL_FILTER: {
+		char err[128];
+
+		if (!CFG_SECCOMP)
+			return usage_error("the system call filter is not built into this machbox");
+		r = nspawn_add_syscall_filter(o, arg, err, sizeof(err));
+		if (r == -EINVAL)
+			return usage_error("--system-call-filter=: %s", err);
+		if (r == -E2BIG)
+			return usage_error("too many --system-call-filter= options");
+		o->set_mask |= SET_SYSCALLS;
+		break;
+	}
 	case OPT_LOG_FILE:
 		r = replace_str(&o->log_file, arg);
 		break;

@@ -353,6 +353,27 @@ static int p_port(struct parser *ps, const struct key *k, const char *v)
 	return r < 0 ? bad(ps, k, "not [tcp|udp:]HOST[:CONTAINER]: '%.64s'", v) : 0;
 }
 
+/* SystemCallFilter=: one spec a line, as --system-call-filter= */
+static int p_syscalls(struct parser *ps, const struct key *k, const char *v)
+{
+	char err[128];
+	unsigned i;
+	int r;
+
+	if (!*v) {
+		for (i = 0; i < ps->o->n_syscall_filter; i++)
+			free(ps->o->syscall_filter[i]);
+		ps->o->n_syscall_filter = 0;
+		return 1;
+	}
+	if (!CFG_SECCOMP)
+		return bad(ps, k, "the system call filter is not built into this machbox");
+	r = nspawn_add_syscall_filter(ps->o, v, err, sizeof(err));
+	if (r == -E2BIG)
+		return bad(ps, k, "too many lines");
+	return r < 0 ? bad(ps, k, "%s", err) : 0;
+}
+
 static int p_volatile(struct parser *ps, const struct key *k, const char *v)
 {
 	/* an empty value means "yes" to --volatile, but is no mode here */
@@ -416,6 +437,7 @@ static const struct key keys[] = {
 	{ SECT_EXEC, "User", p_string, SET_USER, 0, OFF(user) },
 	{ SECT_EXEC, "WorkingDirectory", p_string, SET_WORKDIR, STR_PATH, OFF(chdir) },
 	{ SECT_EXEC, "KillSignal", p_signal, SET_KILL_SIGNAL, 0, OFF(kill_signal) },
+	{ SECT_EXEC, "SystemCallFilter", p_syscalls, SET_SYSCALLS, PRIV, 0 },
 	{ SECT_EXEC, "PrivateUsers", p_string, SET_PRIVATE_USERS, PRIV, OFF(private_users) },
 	{ SECT_EXEC, "Hostname", p_string, SET_HOSTNAME, STR_HOST, OFF(hostname) },
 	{ SECT_EXEC, "ResolvConf", p_resolv, SET_RESOLV, 0, 0 },
@@ -660,6 +682,15 @@ void settings_merge(struct nspawn_opts *c, struct nspawn_opts *f, enum settings_
 		c->network_veth = f->network_veth;
 		move_str(&c->network_bridge, &f->network_bridge);
 		move_str(&c->network_zone, &f->network_zone);
+	}
+	if (take & SET_SYSCALLS) {
+		unsigned i;
+
+		for (i = 0; i < c->n_syscall_filter; i++)
+			free(c->syscall_filter[i]);
+		memcpy(c->syscall_filter, f->syscall_filter, sizeof(f->syscall_filter));
+		c->n_syscall_filter = f->n_syscall_filter;
+		f->n_syscall_filter = 0;
 	}
 	if (take & SET_PORTS) {
 		memcpy(c->ports, f->ports, sizeof(f->ports));

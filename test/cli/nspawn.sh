@@ -28,3 +28,6 @@ optional CFG_MACHINED
 testing "machined --help exits 0" "mb machined --help >/dev/null; echo \$?" "0"
 testing "machined extra argument exits 2" "mb machined extra 2>/dev/null; echo \$?" "2"
 testing "machined without root exits 1" "mb machined 2>/dev/null; echo \$?" "1"
+optional CFG_SECCOMP
+testing "unknown system call in a filter exits 2" "mb nspawn --system-call-filter=frob 2>/dev/null; echo \$?" "2"
+testing_grep "and names it" "mb nspawn --system-call-filter='~@nogroup'" "unknown system call or group '@nogroup'"

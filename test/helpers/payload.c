@@ -68,6 +68,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -210,6 +211,7 @@ static const char *errno_name(int err)
 		{ EEXIST, "EEXIST" }, { EROFS, "EROFS" }, { EINVAL, "EINVAL" },
 		{ ENOSPC, "ENOSPC" }, { ENXIO, "ENXIO" }, { ENODEV, "ENODEV" },
 		{ ENOTDIR, "ENOTDIR" }, { EBUSY, "EBUSY" }, { EIO, "EIO" },
+		{ EBADF, "EBADF" }, { ENOSYS, "ENOSYS" }, { EFAULT, "EFAULT" },
 	};
 	size_t i;
 
@@ -689,6 +691,22 @@ static int cmd_tty(int argc, char **argv)
 	return 0;
 }
 
+/* syscall NR [ARG...]: one raw system call with small integer arguments;
+ * prints "ok" or the errno name.  For the seccomp tests: what a filter
+ * blocks answers EPERM where the kernel would say something else. */
+static int cmd_syscall(int argc, char **argv)
+{
+	long a[4] = { 0, 0, 0, 0 }, r;
+	int i;
+
+	for (i = 2; i < argc && i < 6; i++)
+		a[i - 2] = strtol(argv[i], NULL, 0);
+	errno = 0;
+	r = syscall(strtol(argv[1], NULL, 0), a[0], a[1], a[2], a[3]);
+	printf("%s\n", r < 0 ? errno_name(errno) : "ok");
+	return 0;
+}
+
 /* Sorted bytewise by name for bsearch; main() checks. */
 static const struct cmd cmds[] = {
 	{ "caps", 0, 0, cmd_caps, "" },
@@ -711,6 +729,7 @@ static const struct cmd cmds[] = {
 	{ "readlink", 1, 1, cmd_readlink, "PATH" },
 	{ "sleep", 1, 1, cmd_sleep, "SECONDS" },
 	{ "stat", 1, 1, cmd_stat, "PATH" },
+	{ "syscall", 1, 5, cmd_syscall, "NR [ARGS...]" },
 	{ "true", 0, 0, cmd_true, "" },
 	{ "tty", 0, 0, cmd_tty, "" },
 	{ "wait-signal", 0, 0, cmd_wait_signal, "" },

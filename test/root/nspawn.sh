@@ -161,3 +161,24 @@ wait_exit "$BG" 20
 testing_grep "-b passes its arguments to init" "cat $out" "^init args: --frob 3"
 rm "$R/sbin/init" && mv "$R/sbin/init.real" "$R/sbin/init"
 check_clean "$M" "$R" "nothing left after the stop tests"
+
+# --- the system call filter ---
+optional CFG_SECCOMP
+if [ "$(uname -m)" = x86_64 ]; then
+	# x86_64 numbers: keyctl 250, open_by_handle_at 304, kexec_load 246,
+	# swapon 167, ptrace 101
+	testing "seccomp: the keyring answers EPERM" "ns /usr/bin/payload syscall 250 0 0" "EPERM"
+	testing "seccomp: open_by_handle_at answers EPERM" "ns /usr/bin/payload syscall 304 -1 0 0" "EPERM"
+	testing "seccomp: kexec_load answers EPERM" "ns /usr/bin/payload syscall 246 0 0" "EPERM"
+	testing "seccomp: swapon answers EPERM" "ns /usr/bin/payload syscall 167 0 0" "EPERM"
+	testing "--system-call-filter=@keyring allows it again" "ns --system-call-filter=@keyring /usr/bin/payload syscall 250 0 0" "EINVAL"
+	testing "--system-call-filter=~ptrace denies more" "ns --system-call-filter='~ptrace' /usr/bin/payload syscall 101 0 0" "EPERM"
+	testing "x32 system calls are refused" "ns /usr/bin/payload syscall 0x40000027" "ENOSYS"
+	printf '[Exec]\nSystemCallFilter=@keyring\n' > "$(dirname "$R")/$M.nspawn"
+	testing "SystemCallFilter= in an untrusted file is ignored" "ns /usr/bin/payload syscall 250 0 0 2>/dev/null" "EPERM"
+	testing "and applies when trusted" "ns --settings=trusted /usr/bin/payload syscall 250 0 0" "EINVAL"
+	rm -f "$(dirname "$R")/$M.nspawn"
+else
+	skip "seccomp tests" "system call numbers are written for x86_64"
+fi
+optional
