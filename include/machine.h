@@ -28,6 +28,10 @@ enum { CONSOLE_MSG_DATA = 'D', CONSOLE_MSG_WINSIZE = 'W' };
 /* $MACHBOX_ROOT + dir + "/" + name [+ suffix]; -EINVAL for a bad name */
 int machine_path(char *buf, size_t len, const char *dir, const char *name, const char *suffix);
 
+/* "/sys/fs/cgroup" on a pure cgroup2 host, "/sys/fs/cgroup/unified" on a
+ * hybrid one, NULL when there is no cgroup2 hierarchy */
+const char *cgroup2_mount(void);
+
 /* The host pid of a running machine's init (PID 1 of its namespace),
  * found in its cgroup: -ESRCH when it does not run. */
 pid_t machine_leader(const char *name);

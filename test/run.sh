@@ -12,10 +12,20 @@ export MACHBOX=${MACHBOX:-$top/$BUILD/machbox}
 export CONFIG_H=${CONFIG_H:-$top/include/generated/config.h}
 export PAYLOAD=${PAYLOAD:-$top/$BUILD/test/payload}
 export TOP=$top
+# MACHBOX_RUNNER: an emulator for a cross-built binary (qemu-aarch64-static).
+# $MACHBOX becomes a script running the binary through it; unpriv.sh copies
+# the binary itself, $MACHBOX_BIN, and puts the emulator in front of it.
+if [ -n "${MACHBOX_RUNNER:-}" ]; then
+	export MACHBOX_BIN=$MACHBOX
+	runner_dir=$(mktemp -d)
+	printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$MACHBOX_RUNNER" "$MACHBOX_BIN" > "$runner_dir/machbox"
+	chmod 755 "$runner_dir" "$runner_dir/machbox"
+	export MACHBOX=$runner_dir/machbox
+fi
 tiers=${*:-unit cli root}
 
 results=$(mktemp)
-trap 'rm -f "$results"' EXIT
+trap 'rm -f "$results"; rm -rf "${runner_dir:-}"' EXIT
 export TEST_RESULTS=$results
 
 run_unit() {

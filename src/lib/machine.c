@@ -8,11 +8,12 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "fileio.h"
 #include "machbox.h"
 #include "machine.h"
 
-#define CGROUP2_MAGIC 0x63677270
+#define CGROUP2_MAGIC CGROUP2_SUPER_MAGIC_COMPAT
 
 int machine_path(char *buf, size_t len, const char *dir, const char *name, const char *suffix)
 {
@@ -104,27 +105,34 @@ static pid_t scan_tree(int dirfd, int depth)
 	return r;
 }
 
-pid_t machine_leader(const char *name)
+const char *cgroup2_mount(void)
 {
 	static const char *const mounts[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
-	char path[512];
 	struct statfs sf;
 	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(mounts); i++)
+		if (statfs(mounts[i], &sf) == 0 && sf.f_type == CGROUP2_MAGIC)
+			return mounts[i];
+	return NULL;
+}
+
+pid_t machine_leader(const char *name)
+{
+	const char *mnt = cgroup2_mount();
+	char path[512];
 	pid_t r;
 	int fd;
 
 	if (!machine_name_valid(name))
 		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(mounts); i++) {
-		if (statfs(mounts[i], &sf) < 0 || sf.f_type != CGROUP2_MAGIC)
-			continue;
-		snprintf(path, sizeof(path), "%s/machbox/%s", mounts[i], name);
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			return -ESRCH;
-		r = scan_tree(fd, 0);
-		close(fd);
-		return r;
-	}
-	return -ESRCH;
+	if (!mnt)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "%s/machbox/%s", mnt, name);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	r = scan_tree(fd, 0);
+	close(fd);
+	return r;
 }

@@ -27,30 +27,6 @@
 #include "machinectl/enter.h"
 #include "machinectl/machinectl.h"
 
-/* mount API constants (linux/mount.h clashes with libc's sys/mount.h);
- * they belong in compat.h */
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
-#ifndef MOVE_MOUNT_T_EMPTY_PATH
-#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
-#endif
-#ifndef MOUNT_ATTR_RDONLY
-#define MOUNT_ATTR_RDONLY 0x00000001
-#endif
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE 1
-#endif
-#ifndef SYS_renameat2
-#define SYS_renameat2 316
-#endif
-
 struct mb_mount_attr {
 	uint64_t attr_set, attr_clr, propagation, userns_fd;
 };

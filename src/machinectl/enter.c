@@ -39,11 +39,7 @@
 #include "machinectl/machinectl.h"
 #include "machinectl/pty.h"
 
-#ifndef TIOCGPTPEER
-#define TIOCGPTPEER _IO('T', 0x41)
-#endif
-#define DEVPTS_MAGIC 0x1cd1
-#define CGROUP2_MAGIC 0x63677270
+#define DEVPTS_MAGIC DEVPTS_SUPER_MAGIC_COMPAT
 #define GUEST_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Namespaces in the order nsenter joins them: the user namespace first,
@@ -170,10 +166,8 @@ static bool same_ns(int fd, const char *ns)
  * this host has no cgroup2 hierarchy to join */
 static int open_leader_cgroup(pid_t leader)
 {
-	static const char *const mounts[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	const char *mnt = cgroup2_mount();
 	char text[4096], rel[1024], path[1200];
-	struct statfs sf;
-	size_t i;
 	int fd, r;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)leader);
@@ -182,14 +176,11 @@ static int open_leader_cgroup(pid_t leader)
 		return r;
 	if (parse_cgroup2(text, rel, sizeof(rel)) < 0)
 		return -1;
-	for (i = 0; i < ARRAY_SIZE(mounts); i++) {
-		if (statfs(mounts[i], &sf) < 0 || sf.f_type != CGROUP2_MAGIC)
-			continue;
-		snprintf(path, sizeof(path), "%s%s/cgroup.procs", mounts[i], rel);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		return fd < 0 ? -errno : fd;
-	}
-	return -1;
+	if (!mnt)
+		return -1;
+	snprintf(path, sizeof(path), "%s%s/cgroup.procs", mnt, rel);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 static void join_close(struct join *j)

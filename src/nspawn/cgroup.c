@@ -16,21 +16,9 @@
 
 #include "fileio.h"
 #include "machbox.h"
+#include "machine.h"
 #include "nspawn/cgroup.h"
 
-#define CGROUP2_MAGIC 0x63677270
-
-static const char *cgroup2_mount(void)
-{
-	static const char *const candidates[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
-	struct statfs sf;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(candidates); i++)
-		if (statfs(candidates[i], &sf) == 0 && sf.f_type == CGROUP2_MAGIC)
-			return candidates[i];
-	return NULL;
-}
 
 /* Enables what the parent offers of memory, pids and cpu for the children
  * of dir; controllers another manager holds stay as they are. */

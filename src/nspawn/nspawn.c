@@ -134,10 +134,9 @@ static pid_t start_janitor(const char *name, bool nat, int *fd)
 		if (read(p[0], &byte, 1) == 1)
 			_exit(0);
 		/* the monitor died without a word: clean up behind it */
-		mnt = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ?
-		      "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
-		snprintf(cg.path, sizeof(cg.path), "%s/machbox/%s", mnt, name);
-		if (access(cg.path, F_OK) == 0)
+		mnt = cgroup2_mount();
+		snprintf(cg.path, sizeof(cg.path), "%s/machbox/%s", mnt ? mnt : "/nonexistent", name);
+		if (mnt && access(cg.path, F_OK) == 0)
 			cgroup_destroy(&cg, 10000);
 		if (machine_path(cg.path, sizeof(cg.path), MACHBOX_CONSOLE_DIR, name, NULL) == 0)
 			unlink(cg.path);

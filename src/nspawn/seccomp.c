@@ -47,7 +47,21 @@ static const struct sc table[] = {
 #endif
 	SC(init_module, "@module") SC(finit_module, "@module") SC(delete_module, "@module")
 	SC(add_key, "@keyring") SC(keyctl, "@keyring") SC(request_key, "@keyring")
-	SC(settimeofday, "@clock") SC(clock_settime, "@clock") SC(clock_adjtime, "@clock")
+#ifdef SYS_settimeofday
+	SC(settimeofday, "@clock")
+#else
+	{ "settimeofday", "@clock", SYS_settimeofday_time32 },
+#endif
+#ifdef SYS_clock_settime
+	SC(clock_settime, "@clock")
+#else
+	{ "clock_settime", "@clock", SYS_clock_settime32 },
+	SC(clock_settime64, "@clock")
+#endif
+#ifdef SYS_clock_adjtime64
+	SC(clock_adjtime64, "@clock")
+#endif
+	SC(clock_adjtime, "@clock")
 	SC(adjtimex, "@clock")
 #ifdef SYS_stime
 	SC(stime, "@clock")

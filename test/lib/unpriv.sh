@@ -3,10 +3,14 @@
 UDIR=$(mktemp -d "${TMPDIR:-/tmp}/mbcli.XXXXXX")
 chmod 755 "$UDIR"
 UBIN="$UDIR/machbox"
-cp "$MACHBOX" "$UBIN"
+cp "${MACHBOX_BIN:-$MACHBOX}" "$UBIN"
 chmod 755 "$UBIN"
 
 as_user() {
+	# a cross-built binary runs under $MACHBOX_RUNNER, by whichever name
+	if [ -n "${MACHBOX_RUNNER:-}" ] && [ "$(readlink -f -- "$1")" = "$(readlink -f -- "$UBIN")" ]; then
+		set -- "$MACHBOX_RUNNER" "$@"
+	fi
 	if [ "$(id -u)" = 0 ]; then
 		setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
 	else
