@@ -269,6 +269,12 @@ static int poll_timeout(struct monitor *m)
 		if (t < 0 || r < t)
 			t = r;
 	}
+	if (m->c->net.next_try) {
+		long long r = m->c->net.next_try > now ? m->c->net.next_try - now : 0;
+
+		if (t < 0 || r < t)
+			t = r;
+	}
 	return t > 60000 || t < 0 ? (t < 0 ? -1 : 60000) : (int)t;
 }
 

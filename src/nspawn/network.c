@@ -26,10 +26,14 @@ void network_init(struct container *c, struct machine_net *n)
 {
 	memset(n, 0, sizeof(*n));
 	n->dhcp_fd = -1;
+	n->zone_lock = -1;
 	if (!CFG_NETWORK)
 		return;	/* the options are refused: nothing is wanted */
 	n->wanted = nspawn_wants_link(c->o);
-	n->routed = c->o->network_veth;
+	n->routed = c->o->network_veth || c->o->network_zone;
+	n->zone = c->o->network_zone != NULL;
+	if (n->zone)
+		snprintf(n->zone_if, sizeof(n->zone_if), "vz-%s", c->o->network_zone);
 	nl_ifname_for_machine("ve-", c->machine, n->ifname);
 	nl_mac_for_machine(c->machine, 0, n->host_mac);
 	nl_mac_for_machine(c->machine, 1, n->guest_mac);
@@ -106,6 +110,12 @@ static int pick_subnet(struct container *c, struct machine_net *n, struct nl *nl
 	return 0;
 }
 
+/* the link DHCP and NAT work on: ve-NAME, or the zone's bridge */
+static const char *served_if(const struct machine_net *n)
+{
+	return n->zone ? n->zone_if : n->ifname;
+}
+
 /* DNS for guests: machbox.conf's DNS=, else the host's resolv.conf without
  * loopback stubs (the seed's dnsmasq case needs DNS=) */
 static void guest_dns(struct container *c, struct dhcp_config *dc)
@@ -144,20 +154,23 @@ static int start_dhcp(struct container *c, struct machine_net *n)
 		dc.pool_first = ipv4_net_host(&n->subnet, 2);
 		dc.pool_last = ipv4_net_host(&n->subnet, (1u << (32 - n->subnet.prefix)) - 2);
 		guest_dns(c, &dc);
-		strlcpy_mb(dc.hostname, c->o->hostname ? c->o->hostname : c->machine, sizeof(dc.hostname));
+		/* a zone's server answers every machine of the zone: no name */
+		if (!n->zone)
+			strlcpy_mb(dc.hostname, c->o->hostname ? c->o->hostname : c->machine,
+				   sizeof(dc.hostname));
 		/* the server outlives reboots of the guest: leases stay */
 		dhcp_server_init(n->dhcp, &dc);
 	}
-	n->dhcp_fd = dhcp_socket_open(n->ifname);
+	n->dhcp_fd = dhcp_socket_open(served_if(n));
 	return n->dhcp_fd < 0 ? n->dhcp_fd : 0;
 }
 
 static int nat_apply(struct container *c, struct machine_net *n)
 {
 	struct nat_spec spec = {
-		.machine = c->machine, .ifname = n->ifname, .subnet = n->subnet,
+		.machine = c->machine, .ifname = served_if(n), .subnet = n->subnet,
 		.masquerade = c->conf.masquerade, .guest = n->guest_ip,
-		.ports = c->o->ports, .n_ports = n->guest_ip ? c->o->n_ports : 0,
+		.ports = c->o->ports, .n_ports = n->guest_ip && !n->zone ? c->o->n_ports : 0,
 	};
 	char err[256];
 	int r;
@@ -208,6 +221,137 @@ static int join_bridge(struct container *c, struct machine_net *n, struct nl *nl
 	return nl_link_set_master(nl, n->ifindex, br);
 }
 
+static int run_lock_path(char *buf, size_t len, const char *name)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "/run/machbox/%s", name);
+	return root_path(buf, len, rel);
+}
+
+/* The zone's DHCP server belongs to whoever holds its lock. */
+static void try_zone_dhcp(struct container *c, struct machine_net *n)
+{
+	char path[4096], name[64];
+	int fd;
+
+	n->next_try = mono_ms() + 1000;
+	if (!CFG_DHCP_SERVER || n->dhcp_fd >= 0)
+		return;
+	snprintf(name, sizeof(name), "zone-%s.lock", c->o->network_zone);
+	if (run_lock_path(path, sizeof(path), name) < 0)
+		return;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return;
+	}
+	n->zone_lock = fd;
+	if (start_dhcp(c, n) < 0) {
+		close_safe(&n->zone_lock);
+		return;
+	}
+	n->next_try = 0;
+}
+
+static int bridge_addr_cb(const struct nl_addr *a, void *ud)
+{
+	struct machine_net *n = ud;
+
+	if (a->ifindex != n->ifindex || n->have_subnet)
+		return 0;
+	memcpy(&n->host_ip, a->addr, 4);
+	n->subnet.prefix = a->prefixlen;
+	n->subnet.addr = n->host_ip & ipv4_prefix_mask(a->prefixlen);
+	n->have_subnet = true;
+	return 0;
+}
+
+/* vz-ZONE exists with its subnet, made by the first machine of the zone */
+static int zone_bridge(struct container *c, struct machine_net *n, struct nl *nl, int *br)
+{
+	int keep = n->ifindex, r = 0;
+
+	*br = nl_link_index(nl, n->zone_if);
+	if (*br < 0) {
+		r = nl_bridge_create(nl, n->zone_if);
+		*br = r < 0 ? r : nl_link_index(nl, n->zone_if);
+		if (*br < 0)
+			return *br;
+		r = nl_link_up(nl, *br, true);
+		if (r >= 0)
+			r = pick_subnet(c, n, nl);
+		if (r >= 0)
+			r = nl_addr_add(nl, *br, AF_INET, &n->host_ip, n->subnet.prefix);
+		return r;
+	}
+	/* the zone's subnet is the bridge's address */
+	n->ifindex = *br;
+	n->have_subnet = false;
+	r = nl_addr_list(nl, AF_INET, bridge_addr_cb, n);
+	n->ifindex = keep;
+	if (r >= 0 && !n->have_subnet)
+		r = -EADDRNOTAVAIL;
+	return r;
+}
+
+static int zone_link(struct container *c, struct machine_net *n, struct nl *nl)
+{
+	int lock, br, r;
+
+	lock = lock_pool();
+	if (lock < 0)
+		return lock;
+	r = zone_bridge(c, n, nl, &br);
+	if (r >= 0)
+		r = nl_link_set_master(nl, n->ifindex, br);
+	close(lock);
+	if (r < 0)
+		return fail_errno(r, "cannot set up zone %s", n->zone_if), r;
+	try_zone_dhcp(c, n);
+	return nat_apply(c, n);
+}
+
+struct members {
+	int bridge, count;
+};
+
+static int member_cb(const struct nl_link *l, void *ud)
+{
+	struct members *m = ud;
+
+	if (l->master == m->bridge)
+		m->count++;
+	return 0;
+}
+
+void network_zone_gc(const char *zone)
+{
+	char ifname[16];
+	struct members m = { 0, 0 };
+	struct nl nl;
+	int lock;
+
+	if (!CFG_NETWORK || !zone || nl_open(&nl) < 0)
+		return;
+	snprintf(ifname, sizeof(ifname), "vz-%s", zone);
+	lock = lock_pool();
+	m.bridge = nl_link_index(&nl, ifname);
+	if (m.bridge > 0 && nl_link_list(&nl, member_cb, &m) >= 0 && m.count == 0)
+		nl_link_delete(&nl, m.bridge);
+	if (lock >= 0)
+		close(lock);
+	nl_close(&nl);
+}
+
+void network_tick(struct container *c, struct machine_net *n)
+{
+	if (CFG_NETWORK && n->zone && n->next_try && mono_ms() >= n->next_try)
+		try_zone_dhcp(c, n);
+}
+
 static int make_link(struct container *c, struct machine_net *n, struct nl *nl, pid_t child)
 {
 	char path[64];
@@ -230,7 +374,9 @@ static int make_link(struct container *c, struct machine_net *n, struct nl *nl, 
 		r = join_bridge(c, n, nl);
 	if (r >= 0)
 		r = nl_link_up(nl, n->ifindex, true);
-	if (r >= 0 && n->routed)
+	if (r >= 0 && n->zone)
+		r = zone_link(c, n, nl);
+	else if (r >= 0 && n->routed)
 		r = address_link(c, n, nl);
 	return r;
 }
@@ -242,10 +388,6 @@ int network_link(struct container *c, struct machine_net *n, pid_t child)
 
 	if (!CFG_NETWORK || !n->wanted)
 		return 0;
-	if (c->o->network_zone) {
-		msg("--network-zone= is not available in machbox %s yet", MACHBOX_VERSION);
-		return -EOPNOTSUPP;
-	}
 	r = nl_open(&nl);
 	if (r < 0)
 		return r;
@@ -258,7 +400,9 @@ void network_unlink(struct machine_net *n)
 {
 	struct nl nl;
 
-	close_safe(&n->dhcp_fd);
+	/* a zone's server serves the others: it goes only at the end */
+	if (!n->zone)
+		close_safe(&n->dhcp_fd);
 	if (!CFG_NETWORK || !n->wanted || nl_open(&nl) < 0)
 		return;
 	/* ours only: the index we made, still under our name */
@@ -295,6 +439,10 @@ void network_dhcp_ready(struct container *c, struct machine_net *n)
 void network_teardown(struct container *c, struct machine_net *n)
 {
 	network_unlink(n);
+	close_safe(&n->dhcp_fd);
+	close_safe(&n->zone_lock);	/* another machine of the zone takes over */
+	if (n->zone)
+		network_zone_gc(c->o->network_zone);
 	if (CFG_NAT && n->nat_on)
 		nat_teardown(c->machine);
 	n->nat_on = false;

@@ -25,6 +25,13 @@ struct machine_net {
 	bool have_subnet, nat_on;
 	struct dhcp_server *dhcp;
 	int dhcp_fd;
+	/* --network-zone=: the port joins vz-ZONE, which holds the subnet;
+	 * one monitor of the zone serves DHCP there (whoever holds the zone
+	 * lock), the others try to take over once a second */
+	bool zone;
+	char zone_if[16];
+	int zone_lock;
+	int64_t next_try;	/* mono_ms of the next takeover try, 0: none */
 };
 
 /* Once per monitor: names and MACs. */
@@ -38,7 +45,11 @@ void network_unlink(struct machine_net *n);
 /* The DHCP socket is readable; also follows the guest's lease with the
  * port forwards. */
 void network_dhcp_ready(struct container *c, struct machine_net *n);
+/* Time passed: a zone's DHCP server may have gone with its machine. */
+void network_tick(struct container *c, struct machine_net *n);
 /* At the end: NAT rules and the DHCP server. */
 void network_teardown(struct container *c, struct machine_net *n);
+/* Removes vz-ZONE when no port is left on it (also the janitor's job). */
+void network_zone_gc(const char *zone);
 
 #endif

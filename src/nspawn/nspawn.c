@@ -108,7 +108,7 @@ static int load_conf(struct container *c)
 /* The janitor: a process of ours outside the container that outlives a
  * monitor killed with SIGKILL and removes what the kernel does not (the
  * cgroup).  A normal exit tells it so with one byte. */
-static pid_t start_janitor(const char *name, bool nat, int *fd)
+static pid_t start_janitor(const char *name, bool nat, const char *zone, int *fd)
 {
 	int p[2];
 	pid_t pid;
@@ -140,9 +140,11 @@ static pid_t start_janitor(const char *name, bool nat, int *fd)
 			cgroup_destroy(&cg, 10000);
 		if (machine_path(cg.path, sizeof(cg.path), MACHBOX_CONSOLE_DIR, name, NULL) == 0)
 			unlink(cg.path);
-		/* the veth went with the container's netns; our NAT table not */
+		/* the veth went with the container's netns; our NAT table and
+		 * an emptied zone bridge not */
 		if (CFG_NAT && nat)
 			nat_teardown(name);
+		network_zone_gc(zone);
 		_exit(0);
 	}
 	close(p[0]);
@@ -213,6 +215,9 @@ static int prepare(struct nspawn_opts *o, struct container *c)
 		return EXIT_FAIL;
 	if (load_conf(c) < 0)
 		return EXIT_FAIL;
+	/* after the settings: VirtualEthernet= may come from a file */
+	if (o->n_ports && !o->network_veth)
+		return usage_error("--port= needs --network-veth: the guest's address comes from its own link");
 	/* one machine per image, except read-only sharing */
 	if (flock(c->rootfd, (o->ephemeral || o->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
 		return errno == EWOULDBLOCK ?
@@ -311,7 +316,7 @@ int nspawn_main(int argc, char **argv)
 	r = prepare(&o, &c);
 	if (r)
 		goto out;
-	janitor = start_janitor(c.machine, c.net.routed, &jfd);
+	janitor = start_janitor(c.machine, c.net.routed, o.network_zone, &jfd);
 	if (janitor < 0) {
 		r = fail_errno(janitor, "fork");
 		goto out;

@@ -132,3 +132,41 @@ testing "a machine whose interface name is taken fails" "\"\$MACHBOX\" nspawn -q
 testing "and the foreign interface stays" "ip -o link show ve-foreign | wc -l" "1"
 ip link del ve-foreign
 check_clean foreign "$R" "nothing left after the failed start"
+
+# --- zones: a managed bridge shared by machines, DHCP taken over ---
+Z1=$TEST_TMP/z1; Z2=$TEST_TMP/z2; Z3=$TEST_TMP/z3
+for z in "$Z1" "$Z2" "$Z3"; do
+	cp -a "$R" "$z"
+	cat > "$z/etc/init.d/rc.local" <<'EOS'
+#!/bin/sh
+(for i in 1 2 3 4 5 6 7 8 9 10; do udhcpc -i host0 -n -q -t 3 -T 1 >/dev/null 2>&1 && break; done
+ echo "LEASE $(ip -4 -o addr show host0 | awk '{print $4}')") &
+EOS
+	chmod +x "$z/etc/init.d/rc.local"
+done
+lease_of() { tr -d '\r' < "$1" | awk '/^LEASE/ {print $2}'; }
+has_lease() { [ -n "$(lease_of "$1")" ]; }
+bg "$TEST_TMP/z1.out" -q -M mbz1 -D "$Z1" --network-zone=mbt --console=read-only -b
+PZ1=$BG
+wait_for 20 has_lease "$TEST_TMP/z1.out"
+bg "$TEST_TMP/z2.out" -q -M mbz2 -D "$Z2" --network-zone=mbt --console=read-only -b
+PZ2=$BG
+wait_for 20 has_lease "$TEST_TMP/z2.out"
+testing "the zone's bridge vz-ZONE exists" "ip -o link show vz-mbt | wc -l" "1"
+testing "both ports are on it" "ip -o link show master vz-mbt | wc -l" "2"
+zone_net=$(ip -4 -o addr show dev vz-mbt | awk '{print $4}')
+same_net() { python3 -c 'import ipaddress,sys; print(ipaddress.ip_interface(sys.argv[1]).network == ipaddress.ip_interface(sys.argv[2]).network)' "$1" "$2"; }
+testing "the first machine leased in the zone's subnet" "same_net $zone_net $(lease_of "$TEST_TMP/z1.out")" "True"
+testing "the second too" "same_net $zone_net $(lease_of "$TEST_TMP/z2.out")" "True"
+testing "with different addresses" "[ '$(lease_of "$TEST_TMP/z1.out")' != '$(lease_of "$TEST_TMP/z2.out")' ] && echo yes" "yes"
+kill -TERM "$PZ1"
+wait_exit "$PZ1" 20
+testing "the bridge stays while a machine is on it" "ip -o link show vz-mbt | wc -l" "1"
+bg "$TEST_TMP/z3.out" -q -M mbz3 -D "$Z3" --network-zone=mbt --console=read-only -b
+PZ3=$BG
+if wait_for 20 has_lease "$TEST_TMP/z3.out"; then pass "after the serving machine left, another took over DHCP"; else fail "after the serving machine left, another took over DHCP" "$(cat "$TEST_TMP/z3.out")"; fi
+kill -TERM "$PZ2" "$PZ3"
+wait_exit "$PZ2" 20; wait_exit "$PZ3" 20
+testing "the bridge goes with the last machine" "ip -o link show vz-mbt 2>/dev/null | wc -l" "0"
+testing "no zone NAT table is left" "nft list tables | grep -c machbox-mbz" "0"
+rm -rf "$Z1" "$Z2" "$Z3"
