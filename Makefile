@@ -7,6 +7,7 @@
 #   make size             stripped size of config/defconfig and config/tiny.config
 #   make install DESTDIR=... PREFIX=/usr
 #   make bench            benchmarks, results in build/bench/results.txt
+#   make soak             1000 start/stop cycles through machined
 #   make fuzz             every fuzz target for FUZZ_SECONDS (libFuzzer, clang)
 #   make ARCH=aarch64     cross-build into build/aarch64/ (also ARCH=armhf)
 #   make cross            every cross ARCH, with stripped sizes
@@ -197,6 +198,14 @@ cross-check-arch: all
 
 include test/test.mk
 include test/fuzz/fuzz.mk
+include test/device/device.mk
+
+# make soak: 1000 start/stop cycles through machined (make check runs a few)
+.PHONY: soak
+soak: all helpers
+	$(Q)MACHINED_CYCLES=$${MACHINED_CYCLES:-1000} MACHBOX=$(abspath $(BUILD))/machbox \
+		CONFIG_H=$(abspath $(GENCONFIG)) PAYLOAD=$(abspath $(BUILD))/test/payload TOP=$(CURDIR) \
+		TEST_FILE=test/root/machined.sh unshare --net -- bash test/root/machined.sh
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/host $(BUILD)/test $(BUILD)/size $(BUILD)/machbox $(BUILD)/machbox.unstripped

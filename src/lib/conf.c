@@ -7,8 +7,10 @@
 #include "conf.h"
 #include "machbox.h"
 
-enum { SECT_NETWORK = 1, SECT_CONSOLE };
-static const char *const sections[] = { NULL, "Network", "Console" };
+/* [Machines] belongs to machined (src/machined/autostart.c): known here,
+ * its keys passed over quietly */
+enum { SECT_NETWORK = 1, SECT_CONSOLE, SECT_MACHINES };
+static const char *const sections[] = { NULL, "Network", "Console", "Machines" };
 
 void conf_defaults(struct machbox_conf *c)
 {
@@ -129,6 +131,8 @@ static int assign(struct ini *ini, const char *key, const char *v)
 		c->masquerade = b;
 		return 0;
 	}
+	if (ini->sect == SECT_MACHINES)
+		return 0;
 	if (ini->sect == SECT_CONSOLE && !strcmp(key, "EscapeKey"))
 		return parse_escape_key(v, &c->escape_key) < 0 ?
 		       ini_errorf(ini, "%s=: not a key like ^] or a character: '%.64s'", key, v) : 0;
@@ -140,7 +144,7 @@ static void parser_init(struct conf_parser *p, struct machbox_conf *c, const cha
 {
 	*p = (struct conf_parser){
 		.ini = {
-			.file = name, .sections = sections, .n_sections = SECT_CONSOLE,
+			.file = name, .sections = sections, .n_sections = SECT_MACHINES,
 			.assign = assign, .warn = warn, .ud = ud, .err = err, .errlen = errlen,
 		},
 		.c = c,

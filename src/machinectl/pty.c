@@ -35,14 +35,6 @@ struct relay {
 	int64_t retry_at;	/* when to poll the master again; 0: now */
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void copy_winsize(int master)
 {
 	struct winsize ws;
@@ -98,7 +90,7 @@ static void read_master(struct relay *r)
 			if (r->out_ok && write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
 				r->out_ok = false;	/* nobody reads: the session runs on */
 			if (r->eof_at)
-				r->eof_at = now_ms() + EOF_REPEAT_MS;
+				r->eof_at = mono_ms() + EOF_REPEAT_MS;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -106,7 +98,7 @@ static void read_master(struct relay *r)
 		if (n < 0 && errno == EIO) {
 			/* nobody holds the terminal now (login's vhangup, or the
 			 * end): POLLHUP would spin us, so look again soon */
-			r->retry_at = now_ms() + 100;
+			r->retry_at = mono_ms() + 100;
 		}
 		return;
 	}
@@ -122,7 +114,7 @@ static void send_eof(struct relay *r)
 	if (write(r->master, &c, 1) < 0 && errno != EAGAIN)
 		r->eof_at = 0;
 	else
-		r->eof_at = now_ms() + EOF_REPEAT_MS;
+		r->eof_at = mono_ms() + EOF_REPEAT_MS;
 }
 
 static void write_master(struct relay *r)
@@ -157,7 +149,7 @@ static void read_stdin(struct relay *r)
 		write_master(r);
 		return;
 	}
-	if (r->raw && r->esc.key && escape_feed(&r->esc, r->in, (size_t)n, now_ms())) {
+	if (r->raw && r->esc.key && escape_feed(&r->esc, r->in, (size_t)n, mono_ms())) {
 		r->end = PTY_ESCAPED;
 		return;
 	}
@@ -186,7 +178,7 @@ static int poll_timeout(const struct relay *r)
 		t = r->retry_at;
 	if (!t)
 		return -1;
-	left = t - now_ms();
+	left = t - mono_ms();
 	return left < 0 ? 0 : (int)left;
 }
 
@@ -204,9 +196,9 @@ static void relay_loop(struct relay *r)
 
 		if (n < 0 && errno != EINTR)
 			break;
-		if (r->eof_at && now_ms() >= r->eof_at)
+		if (r->eof_at && mono_ms() >= r->eof_at)
 			send_eof(r);
-		if (r->retry_at && now_ms() >= r->retry_at)
+		if (r->retry_at && mono_ms() >= r->retry_at)
 			r->retry_at = 0;
 		if (n <= 0)
 			continue;

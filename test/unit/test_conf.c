@@ -53,6 +53,8 @@ int main(void)
 	is_int(c.escape_key, 1, "EscapeKey=^a is ^A");
 
 	warnings = 0;
+	is_int(load(&c, "[Machines]\nOrder=a b\nAutostartDelaySec=2\n", err), 0, "machined's section loads");
+	is_int(warnings, 0, "quietly");
 	is_int(load(&c, "[Network]\nFrob=1\n[Other]\nX=1\n", err), 0, "unknown things do not fail");
 	is_int(warnings, 2, "but warn, once each");
 	is_int(load(&c, "[Network]\nAddressPool=10.0.0.1/8\n", err), -EINVAL, "host bits set");
