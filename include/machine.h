@@ -33,7 +33,8 @@ int machine_path(char *buf, size_t len, const char *dir, const char *name, const
 const char *cgroup2_mount(void);
 
 /* The host pid of a running machine's init (PID 1 of its namespace),
- * found in its cgroup: -ESRCH when it does not run. */
+ * found in its cgroup: -ESRCH when it does not run, -EBUSY while nspawn
+ * is still building it (PID 1 has not executed the guest's init yet). */
 pid_t machine_leader(const char *name);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -48,6 +49,31 @@ static long inner_pid(long pid)
 	return last;
 }
 
+/* The container's PID 1 exists from clone on, while nspawn still builds
+ * its file system: until it executes the guest's init it is the monitor's
+ * own binary, and joining it would join a half-made machine (with the
+ * host's root).  1: it has become the guest's init. */
+static int exec_done(long pid)
+{
+	char path[64], buf[512];
+	struct stat self, parent;
+	long ppid;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+		return 0;
+	if (sscanf(p + 1, " %*c %ld", &ppid) != 1)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+	if (stat(path, &self) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/exe", ppid);
+	if (stat(path, &parent) < 0)
+		return 1;	/* no monitor to compare with: it is alone */
+	return self.st_dev != parent.st_dev || self.st_ino != parent.st_ino;
+}
+
 static pid_t scan_procs(int dirfd)
 {
 	char buf[4096], *p, *end;
@@ -67,7 +93,7 @@ static pid_t scan_procs(int dirfd)
 		if (end == p)
 			break;
 		if (pid > 0 && inner_pid(pid) == 1)
-			return (pid_t)pid;
+			return exec_done(pid) ? (pid_t)pid : -EBUSY;
 		while (*end == '\n')
 			end++;
 	}
@@ -82,7 +108,7 @@ static pid_t scan_tree(int dirfd, int depth)
 	DIR *d;
 	int fd;
 
-	if (r > 0 || depth > 8)
+	if (r > 0 || r == -EBUSY || depth > 8)
 		return r;
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !(d = fdopendir(fd))) {
@@ -90,7 +116,7 @@ static pid_t scan_tree(int dirfd, int depth)
 			close(fd);
 		return -ESRCH;
 	}
-	while (r < 0 && (de = readdir(d))) {
+	while (r < 0 && r != -EBUSY && (de = readdir(d))) {
 		int sub;
 
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')

@@ -418,7 +418,8 @@ static int copy_verb(int argc, char **argv, const struct mctl_opts *mo, bool to_
 		return usage_error("the path in the machine must be absolute: '%s'", guest.path);
 	leader = machine_leader(argv[1]);
 	if (leader < 0) {
-		msg("Failed to copy: no machine '%s' is running", argv[1]);
+		msg(leader == -EBUSY ? "Failed to copy: machine '%s' is still starting" :
+		    "Failed to copy: no machine '%s' is running", argv[1]);
 		return EXIT_FAIL;
 	}
 	guest.root = machine_root_fd(leader);
@@ -524,7 +525,8 @@ int verb_bind(int argc, char **argv, void *ctx)
 		return fail_errno(-errno, "Failed to bind '%s'", argv[2]);
 	leader = machine_leader(argv[1]);
 	if (leader < 0) {
-		msg("Failed to bind: no machine '%s' is running", argv[1]);
+		msg(leader == -EBUSY ? "Failed to bind: machine '%s' is still starting" :
+		    "Failed to bind: no machine '%s' is running", argv[1]);
 		return EXIT_FAIL;
 	}
 	tree = clone_tree(argv[2], mo->read_only);

@@ -619,6 +619,10 @@ static int no_machine(const char *verb, const char *name, int err)
 		msg("Failed to %s '%s': no machine '%s' is running", verb, name, name);
 		return EXIT_FAIL;
 	}
+	if (err == -EBUSY) {
+		msg("Failed to %s '%s': the machine is still starting, try again", verb, name);
+		return EXIT_FAIL;
+	}
 	return fail_errno(err, "Failed to %s '%s'", verb, name);
 }
 

@@ -51,4 +51,17 @@ testing "console of a machine that does not run fails" "mc console $M 2>/dev/nul
 testing_grep "and says so" "mc console $M" "not running"
 testing "logs of an unknown machine fails" "mc logs nosuch 2>/dev/null; echo \$?" "1"
 testing "console of a bad name is a usage error" "mc console 'a/b' 2>/dev/null; echo \$?" "2"
+
+# a machine still being built has no leader yet: nothing may join it
+# (PID 1 exists from clone on, with the host's root until pivot_root)
+mkdir -p "$TEST_TMP/slowbind"
+bg "$TEST_TMP/slow.out" -q -M "$M" -D "$R" --console=passive --bind="$TEST_TMP/slowbind:/slow" /bin/sh -c 'sleep 5'
+seen_host=0
+for i in $(seq 40); do
+	o=$(mc shell "$M" /bin/sh -c 'cat /etc/os-release' 2>/dev/null | tr -d '\r')
+	case $o in *machbox*|*BusyBox*|"") ;; *) seen_host=1 ;; esac
+done
+testing "a shell never lands in a half-built machine" "echo $seen_host" "0"
+kill -TERM "$BG"
+wait_exit "$BG" 10
 check_clean "$M" "$R" "nothing left by the console tests"
