@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 sh test/deps.sh
 [ -f .config ] || make -s defconfig >/dev/null
-make -s -j"$(nproc)" all unit helpers
+make -s -j"$(nproc)" all unit helpers build/device/alloc
 # the guest trees of the root tier, cached outside the clone
 if [ "$(id -u)" = 0 ]; then
 	test/fixtures/build.sh all >/dev/null

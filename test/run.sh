@@ -1,9 +1,10 @@
 #!/bin/bash
 # Runs the test tiers and prints one closing line: "N passed, N failed".
-#   test/run.sh [unit] [cli] [root]      (default: all three)
+#   test/run.sh [unit] [cli] [root] [device]      (default: all four)
 # Tier 1: build/host/test_* (TAP, host gcc, ASan+UBSan)
 # Tier 2: test/cli/*.sh against the static binary, as an unprivileged user
 # Tier 3: test/root/*.sh, real containers; skipped unless root
+# Device: test/device/, machbox on a simulated busybox-init device (qemu)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -22,7 +23,7 @@ if [ -n "${MACHBOX_RUNNER:-}" ]; then
 	chmod 755 "$runner_dir" "$runner_dir/machbox"
 	export MACHBOX=$runner_dir/machbox
 fi
-tiers=${*:-unit cli root}
+tiers=${*:-unit cli root device}
 
 results=$(mktemp)
 trap 'rm -f "$results"; rm -rf "${runner_dir:-}"' EXIT
@@ -63,11 +64,28 @@ root_wrapper() {
 	fi
 }
 
+# The simulated device (test/device/): a qemu VM driven over its serial
+# console; its PASS/FAIL lines count like the others.
+run_device() {
+	local out rc
+	if [ "$(id -u)" != 0 ] || [ ! -x "$BUILD/device/alloc" ]; then
+		echo skip >> "$results"
+		return
+	fi
+	out=$(BUILD=$BUILD sh test/device/run.sh 2>&1); rc=$?
+	printf '%s\n' "$out" | awk '/^PASS:/{print "pass"} /^FAIL:/{print "fail"} /^SKIP:/{print "skip"}' >> "$results"
+	if [ $rc -ne 0 ]; then
+		printf '%s\n' "$out" | grep -A12 '^FAIL' | head -60
+		printf '%s\n' "$out" | grep -q '^FAIL' || { echo "FAIL: device test exited $rc"; printf '%s\n' "$out" | tail -20; echo fail >> "$results"; }
+	fi
+}
+
 for tier in $tiers; do
 	case $tier in
 	unit) run_unit ;;
 	cli) run_shell_tier test/cli ;;
 	root) run_shell_tier test/root $(root_wrapper) ;;
+	device) run_device ;;
 	*) echo "unknown tier '$tier'" >&2; exit 2 ;;
 	esac
 done

@@ -35,7 +35,7 @@ fixtures:
 	test/fixtures/build.sh all
 
 # make check: every tier.  test/run.sh prints the closing line.
-check: all unit helpers
+check: all unit helpers $(BUILD)/device/alloc
 	$(Q)BUILD=$(BUILD) test/run.sh
 
 test: check
