@@ -381,6 +381,41 @@ static int make_link(struct container *c, struct machine_net *n, struct nl *nl, 
 	return r;
 }
 
+/* --network-interface= moves host interfaces in (the kernel gives
+ * physical ones back when the namespace ends); --network-macvlan= makes
+ * "mv-IF" over them, inside. */
+static int extra_links(struct container *c, struct nl *nl, pid_t child)
+{
+	const struct nspawn_opts *o = c->o;
+	char path[64], name[16];
+	unsigned i;
+	int nsfd, idx, r = 0;
+
+	if (!o->n_interfaces && !o->n_macvlans)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return -errno;
+	for (i = 0; r >= 0 && i < o->n_interfaces + o->n_macvlans; i++) {
+		bool mv = i >= o->n_interfaces;
+		const char *host = mv ? o->macvlans[i - o->n_interfaces] : o->interfaces[i];
+
+		idx = nl_link_index(nl, host);
+		if (idx < 0) {
+			msg("no interface %s on the host", host);
+			r = idx;
+			break;
+		}
+		snprintf(name, sizeof(name), "mv-%.12s", host);
+		r = mv ? nl_macvlan_create(nl, name, idx, nsfd) : nl_link_set_netns(nl, idx, nsfd);
+		if (r < 0)
+			fail_errno(r, "cannot give %s to the container", host);
+	}
+	close(nsfd);
+	return r;
+}
+
 int network_link(struct container *c, struct machine_net *n, pid_t child)
 {
 	struct nl nl;
@@ -391,7 +426,9 @@ int network_link(struct container *c, struct machine_net *n, pid_t child)
 	r = nl_open(&nl);
 	if (r < 0)
 		return r;
-	r = make_link(c, n, &nl, child);
+	r = c->o->network_veth || c->o->network_bridge || n->zone ? make_link(c, n, &nl, child) : 0;
+	if (r >= 0)
+		r = extra_links(c, &nl, child);
 	nl_close(&nl);
 	return r;
 }
@@ -405,7 +442,8 @@ void network_unlink(struct machine_net *n)
 		close_safe(&n->dhcp_fd);
 	if (!CFG_NETWORK || !n->wanted || nl_open(&nl) < 0)
 		return;
-	/* ours only: the index we made, still under our name */
+	/* ours only: the index we made, still under our name (moved-in
+	 * interfaces come back by themselves) */
 	if (n->ifindex > 0 && nl_link_index(&nl, n->ifname) == n->ifindex)
 		nl_link_delete(&nl, n->ifindex);
 	n->ifindex = 0;

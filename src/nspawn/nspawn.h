@@ -64,6 +64,10 @@ struct nspawn_opts {
 	bool network_veth;		/* -n: ve-NAME <-> host0 */
 	char *network_bridge;		/* the host side joins this bridge */
 	char *network_zone;		/* ... or the managed bridge vz-ZONE */
+	char *interfaces[4];		/* host interfaces moved in */
+	unsigned n_interfaces;
+	char *macvlans[4];		/* host interfaces given a macvlan inside */
+	unsigned n_macvlans;
 	struct port_forward ports[NSPAWN_MAX_PORTS];
 	unsigned n_ports;
 	char *syscall_filter[8];	/* --system-call-filter= specs, in order */
@@ -103,6 +107,8 @@ int nspawn_set_property(struct nspawn_opts *o, const char *prop);
 int nspawn_parse_volatile(const char *s, enum volatile_mode *ret);
 int nspawn_parse_resolv(const char *s, enum resolv_mode *ret);
 int nspawn_add_port(struct nspawn_opts *o, const char *spec);
+/* --network-interface= / --network-macvlan=: -EINVAL, -E2BIG */
+int nspawn_add_interface(struct nspawn_opts *o, const char *name, bool macvlan);
 /* a --system-call-filter= spec, checked: -EINVAL (err says why), -E2BIG */
 int nspawn_add_syscall_filter(struct nspawn_opts *o, const char *spec, char *err, size_t errlen);
 /* veth, bridge or zone: the container gets a link, so its own netns */

@@ -46,6 +46,10 @@ void nspawn_opts_free(struct nspawn_opts *o)
 		free(o->syscall_filter[i]);
 	free(o->network_bridge);
 	free(o->network_zone);
+	for (i = 0; i < o->n_interfaces; i++)
+		free(o->interfaces[i]);
+	for (i = 0; i < o->n_macvlans; i++)
+		free(o->macvlans[i]);
 	free(o->log_file);
 	if (o->argv) {
 		for (i = 0; i < (unsigned)o->argc; i++)
@@ -182,6 +186,12 @@ static void help(void)
 	       "                            container and attach it to an existing bridge\n"
 	       "     --network-zone=NAME    Add a virtual Ethernet connection to the\n"
 	       "                            container, and add it to the zone bridge vz-NAME\n"
+	       "     --network-interface=INTERFACE\n"
+	       "                            Assign an existing network interface to the\n"
+	       "                            container\n"
+	       "     --network-macvlan=INTERFACE\n"
+	       "                            Create a macvlan network interface based on an\n"
+	       "                            existing network interface to the container\n"
 	       "  -p --port=[PROTOCOL:]HOSTPORT[:CONTAINERPORT]\n"
 	       "                            Expose a container IP port on the host\n"
 	       "     --resolv-conf=MODE     Select mode of /etc/resolv.conf initialization\n"
@@ -218,7 +228,7 @@ enum {
 	OPT_TMPFS, OPT_READ_ONLY, OPT_VOLATILE, OPT_PRIVATE_NETWORK,
 	OPT_KILL_SIGNAL, OPT_CONSOLE, OPT_SETTINGS, OPT_RESOLV_CONF,
 	OPT_PROPERTY, OPT_LOG_FILE, OPT_STOP_TIMEOUT, OPT_NETWORK_BRIDGE, OPT_NETWORK_ZONE,
-	OPT_SYSCALL_FILTER,
+	OPT_SYSCALL_FILTER, OPT_NETWORK_INTERFACE, OPT_NETWORK_MACVLAN,
 };
 
 static const struct option options[] = {
@@ -242,6 +252,8 @@ static const struct option options[] = {
 	{ "network-bridge", required_argument, NULL, OPT_NETWORK_BRIDGE },
 	{ "network-zone", required_argument, NULL, OPT_NETWORK_ZONE },
 	{ "port", required_argument, NULL, 'p' },
+	{ "network-interface", required_argument, NULL, OPT_NETWORK_INTERFACE },
+	{ "network-macvlan", required_argument, NULL, OPT_NETWORK_MACVLAN },
 	{ "kill-signal", required_argument, NULL, OPT_KILL_SIGNAL },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "pipe", no_argument, NULL, 'P' },
@@ -319,9 +331,26 @@ int nspawn_add_port(struct nspawn_opts *o, const char *spec)
 	return 0;
 }
 
+int nspawn_add_interface(struct nspawn_opts *o, const char *name, bool macvlan)
+{
+	char **list = macvlan ? o->macvlans : o->interfaces;
+	unsigned *n = macvlan ? &o->n_macvlans : &o->n_interfaces;
+	int r;
+
+	if (!*name || strlen(name) > 15 || strchr(name, '/') || !machine_name_valid(name))
+		return -EINVAL;
+	if (*n >= 4)
+		return -E2BIG;
+	list[*n] = NULL;
+	r = replace_str(&list[*n], name);
+	if (r == 0)
+		(*n)++;
+	return r;
+}
+
 bool nspawn_wants_link(const struct nspawn_opts *o)
 {
-	return o->network_veth || o->network_bridge || o->network_zone;
+	return o->network_veth || o->network_bridge || o->network_zone || o->n_interfaces || o->n_macvlans;
 }
 
 int nspawn_add_syscall_filter(struct nspawn_opts *o, const char *spec, char *err, size_t errlen)
@@ -454,6 +483,15 @@ static int parse_network(struct nspawn_opts *o, int c, const char *arg)
 		r = replace_str(c == OPT_NETWORK_ZONE ? &o->network_zone : &o->network_bridge, arg);
 		o->set_mask |= SET_NETWORK;
 		break;
+	case OPT_NETWORK_INTERFACE:
+	case OPT_NETWORK_MACVLAN:
+		r = nspawn_add_interface(o, arg, c == OPT_NETWORK_MACVLAN);
+		if (r == -EINVAL)
+			return usage_error("invalid interface name '%s'", arg);
+		if (r == -E2BIG)
+			return usage_error("too many interfaces");
+		o->set_mask |= SET_NETWORK;
+		break;
 	case 'p':
 		r = nspawn_add_port(o, arg);
 		if (r == -EINVAL)
@@ -540,6 +578,8 @@ static int parse_one(struct nspawn_opts *o, int c, const char *arg)
 	case 'n':
 	case OPT_NETWORK_BRIDGE:
 	case OPT_NETWORK_ZONE:
+	case OPT_NETWORK_INTERFACE:
+	case OPT_NETWORK_MACVLAN:
 	case 'p':
 		if (!CFG_NETWORK)
 			return usage_error("networking is not built into this machbox");

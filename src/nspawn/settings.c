@@ -339,6 +339,24 @@ static int p_netname(struct parser *ps, const struct key *k, const char *v)
 	return replace_str(FIELD(ps, k, char *), v);
 }
 
+/* Interface=, MACVLAN=: space-separated interface names */
+static int p_ifaces(struct parser *ps, const struct key *k, const char *v)
+{
+	char buf[256], *save = NULL, *w;
+	int r;
+
+	if (strlcpy_mb(buf, v, sizeof(buf)) >= sizeof(buf))
+		return bad(ps, k, "too long");
+	for (w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		r = nspawn_add_interface(ps->o, w, k->arg == 1);
+		if (r == -E2BIG)
+			return bad(ps, k, "too many interfaces");
+		if (r < 0)
+			return bad(ps, k, "not an interface name: '%.32s'", w);
+	}
+	return 0;
+}
+
 static int p_port(struct parser *ps, const struct key *k, const char *v)
 {
 	int r;
@@ -452,6 +470,8 @@ static const struct key keys[] = {
 	{ SECT_NETWORK, "Bridge", p_netname, SET_NETWORK, PRIV, OFF(network_bridge) },
 	{ SECT_NETWORK, "Zone", p_netname, SET_NETWORK, PRIV, OFF(network_zone) },
 	{ SECT_NETWORK, "Port", p_port, SET_PORTS, PRIV, 0 },
+	{ SECT_NETWORK, "Interface", p_ifaces, SET_NETWORK, PRIV, 0 },
+	{ SECT_NETWORK, "MACVLAN", p_ifaces, SET_NETWORK, PRIV, 1 },
 	{ SECT_MACHBOX, "PoweroffSignal", p_signal, SET_SIGNALS, 0, OFF(poweroff_signal) },
 	{ SECT_MACHBOX, "RebootSignal", p_signal, SET_SIGNALS, 0, OFF(reboot_signal) },
 	{ SECT_MACHBOX, "StopTimeoutSec", p_timeout, 0, PRIV, 0 },
@@ -631,6 +651,17 @@ static void move_lists(struct nspawn_opts *c, struct nspawn_opts *f, unsigned ta
 	}
 }
 
+static void move_ifaces(char **dst, unsigned *nd, char **src, unsigned *ns)
+{
+	unsigned i;
+
+	for (i = 0; i < *nd; i++)
+		free(dst[i]);
+	memcpy(dst, src, *ns * sizeof(*src));
+	*nd = *ns;
+	*ns = 0;
+}
+
 /* Groups of several fields take only what the file set. */
 static void merge_values(struct nspawn_opts *c, const struct nspawn_opts *f,
 			 unsigned take, const struct nspawn_opts *def)
@@ -682,6 +713,8 @@ void settings_merge(struct nspawn_opts *c, struct nspawn_opts *f, enum settings_
 		c->network_veth = f->network_veth;
 		move_str(&c->network_bridge, &f->network_bridge);
 		move_str(&c->network_zone, &f->network_zone);
+		move_ifaces(c->interfaces, &c->n_interfaces, f->interfaces, &f->n_interfaces);
+		move_ifaces(c->macvlans, &c->n_macvlans, f->macvlans, &f->n_macvlans);
 	}
 	if (take & SET_SYSCALLS) {
 		unsigned i;

@@ -170,3 +170,14 @@ wait_exit "$PZ2" 20; wait_exit "$PZ3" 20
 testing "the bridge goes with the last machine" "ip -o link show vz-mbt 2>/dev/null | wc -l" "0"
 testing "no zone NAT table is left" "nft list tables | grep -c machbox-mbz" "0"
 rm -rf "$Z1" "$Z2" "$Z3"
+
+# --- host interfaces moved in, and macvlans over them ---
+ip link add mbif0 type veth peer name mbif1
+ip link add mbpar0 type veth peer name mbpar1
+ip link set mbpar0 up
+testing "--network-interface= moves it in, --network-macvlan= makes mv-IF inside" \
+	"\"\$MACHBOX\" nspawn -q -M mbtest-if -D $R --console=pipe --network-interface=mbif0 --network-macvlan=mbpar0 /usr/bin/payload ls /sys/class/net | tr '\n' ' '" "lo mbif0 mv-mbpar0 "
+testing "the macvlan's parent stays on the host" "ip -o link show mbpar0 | wc -l" "1"
+testing "a missing interface fails the start" "\"\$MACHBOX\" nspawn -q -M mbtest-if -D $R --console=pipe --network-interface=nosuch0 /usr/bin/payload true 2>/dev/null; echo \$?" "1"
+ip link del mbpar0 2>/dev/null; ip link del mbif1 2>/dev/null; ip link del mbif0 2>/dev/null
+check_clean mbtest-if "$R" "nothing left by the interface tests"

@@ -332,6 +332,13 @@ static void test_warnings(void)
 	   "ports parsed");
 	is_int(o.set_mask, SET_NETWORK | SET_PORTS, "network and port groups set");
 	nspawn_opts_free(&o);
+	is_int(load(&o, "[Network]\nInterface=eth1 eth2\nMACVLAN=eth0\n", true), 0, "Interface=, MACVLAN=");
+	ok(o.n_interfaces == 2 && !strcmp(o.interfaces[1], "eth2") && o.n_macvlans == 1, "interfaces listed");
+	ok(nspawn_wants_link(&o), "they want a network namespace");
+	nspawn_opts_free(&o);
+	is_int(load(&o, "[Network]\nInterface=eth1\n", false), 0, "untrusted Interface=");
+	is_int(o.n_interfaces, 0, "is ignored");
+	nspawn_opts_free(&o);
 	is_int(load(&o, "[Network]\nBridge=br-lan\n", true), 0, "Bridge=");
 	is_str(o.network_bridge, "br-lan", "bridge name");
 	nspawn_opts_free(&o);
