@@ -101,6 +101,10 @@ cleanup() {
 		kill -9 "$BOOT_PID" 2>/dev/null
 		wait "$BOOT_PID" 2>/dev/null
 	fi
+	if [ -n "${MD_PID:-}" ]; then
+		kill -TERM "$MD_PID" 2>/dev/null
+		wait "$MD_PID" 2>/dev/null
+	fi
 	if command -v crun >/dev/null && [ -d "$CRUN_STATE" ]; then
 		for id in $(crun --root="$CRUN_STATE" list -q 2>/dev/null); do
 			crun --root="$CRUN_STATE" delete -f "$id" >/dev/null 2>&1
@@ -469,6 +473,54 @@ bench_boot() {
 	MEDIAN[rss_all]=$((m_rss + j_rss))
 }
 
+# --- machined -------------------------------------------------------------------
+
+MD_PID=""
+# machined with 0 and with MD_MACHINES busybox machines (veth + DHCP + NAT
+# each, as machinectl start makes them): its RSS, the time from `machinectl
+# start` to the guest's marker, and `machinectl list`.
+bench_machined() {
+	local root=$TMP/mdroot n=${MD_MACHINES:-20} i t0 t1 samples=$TMP/list.us log
+	mkdir -p "$root/var/lib/machines" "$root/var/log/machbox"
+	for ((i = 0; i < n; i++)); do
+		cp -a "$BENCH_FIXTURE" "$root/var/lib/machines/bm$i-$TAG" || { unavailable "machined" "cannot copy guests"; return; }
+	done
+	MACHBOX_ROOT=$root "$MACHBOX" machined -f >"$TMP/machined.log" 2>&1 &
+	MD_PID=$!
+	until [ -S "$root/run/machbox/control" ]; do
+		kill -0 "$MD_PID" 2>/dev/null || { unavailable "machined" "$(first_lines "$TMP/machined.log")"; MD_PID=""; return; }
+		nap 0.01
+	done
+	MEDIAN[md_rss0]=$(kib "$MD_PID" VmRSS)
+	report "$(printf '%-58s %8s KiB' "machined VmRSS, no machine" "${MEDIAN[md_rss0]}")"
+	log=$root/var/log/machbox/bm0-$TAG.log
+	t0=${EPOCHREALTIME/./}
+	MACHBOX_ROOT=$root "$MACHBOX" machinectl start "bm0-$TAG" >/dev/null 2>&1
+	until grep -qs MACHBOX-BOOT-OK "$log"; do
+		[ $(( ${EPOCHREALTIME/./} - t0 )) -lt $((BOOT_TIMEOUT_S * 1000000)) ] || break
+		nap 0.005
+	done
+	t1=${EPOCHREALTIME/./}
+	report "$(printf '%-58s %8.1f ms   (one run)' "machinectl start to the busybox marker" "$(awk -v d=$((t1 - t0)) 'BEGIN { print d / 1000 }')")"
+	for ((i = 1; i < n; i++)); do
+		MACHBOX_ROOT=$root "$MACHBOX" machinectl start "bm$i-$TAG" >/dev/null 2>&1
+	done
+	MEDIAN[md_rss]=$(kib "$MD_PID" VmRSS)
+	report "$(printf '%-58s %8s KiB   (%d machines listed)' "machined VmRSS with $n machines" "${MEDIAN[md_rss]}" \
+		"$(MACHBOX_ROOT=$root "$MACHBOX" machinectl list --no-legend 2>/dev/null | wc -l)")"
+	: > "$samples"
+	for ((i = 0; i < N; i++)); do
+		t0=${EPOCHREALTIME/./}
+		MACHBOX_ROOT=$root "$MACHBOX" machinectl list >/dev/null 2>&1
+		t1=${EPOCHREALTIME/./}
+		echo $((t1 - t0)) >> "$samples"
+	done
+	result md_list "machinectl list with $n machines" "$samples"
+	kill -TERM "$MD_PID"
+	wait "$MD_PID" 2>/dev/null
+	MD_PID=""
+}
+
 # --- targets -------------------------------------------------------------------
 
 # target LABEL VALUE OP LIMIT: "PASS"/"MISS" line; OP is <= or >=
@@ -505,6 +557,8 @@ targets() {
 			"$(awk -v a="${MEDIAN[machbox_veth]}" -v b="${MEDIAN[machbox_net]}" 'BEGIN { printf "%.1f", a - b }')" "<=" 10
 	fi
 	[ -n "${MEDIAN[lease]:-}" ] && target "udhcpc lease after first DISCOVER (ms)" "${MEDIAN[lease]}" "<=" 50
+	[ -n "${MEDIAN[md_rss]:-}" ] && target "machined VmRSS with ${MD_MACHINES:-20} machines (KiB)" "${MEDIAN[md_rss]}" "<=" 1024
+	[ -n "${MEDIAN[md_list]:-}" ] && target "machinectl list with ${MD_MACHINES:-20} machines (ms)" "${MEDIAN[md_list]}" "<=" 10
 	target_ratio "crun / machbox" crun machbox ">=" 2
 	target_ratio "crun / machbox --private-network" crun machbox_net ">=" 2
 	target_ratio "crun without cgroups / machbox" crun_nocg machbox ">=" 2
@@ -535,6 +589,7 @@ bench_systemd_nspawn
 bench_crun
 bench_bwrap
 bench_boot
+bench_machined
 targets
 log "results in $RESULTS"
 exit $CORE_FAILED
