@@ -14,9 +14,12 @@
 #include "nspawn/seccomp.h"
 #include "nspawn/nspawn.h"
 
+struct raw_image;
+
 struct container {
 	struct nspawn_opts *o;
 	char root[4096];	/* the image directory, absolute, resolved */
+	struct raw_image *image;	/* -i: mounted on root by the child, or NULL */
 	int rootfd;		/* O_PATH of it, held for the lock and the walks */
 	char machine[65];
 	char machine_id[33];	/* 32 hex digits, stable per machine name */

@@ -155,6 +155,8 @@ static void help(void)
 	       "\n"
 	       "Image:\n"
 	       "  -D --directory=PATH       Root directory for the container\n"
+	       "  -i --image=PATH           Root file system disk image (or device node) for\n"
+	       "                            the container\n"
 	       "  -x --ephemeral            Run container with snapshot of root directory,\n"
 	       "                            and remove it after exit\n"
 	       "     --read-only            Mount the root directory read-only\n"
@@ -235,6 +237,7 @@ static const struct option options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "directory", required_argument, NULL, 'D' },
+	{ "image", required_argument, NULL, 'i' },
 	{ "machine", required_argument, NULL, 'M' },
 	{ "boot", no_argument, NULL, 'b' },
 	{ "user", required_argument, NULL, 'u' },
@@ -515,6 +518,9 @@ static int parse_one(struct nspawn_opts *o, int c, const char *arg)
 	case 'D':
 		r = replace_str(&o->directory, arg);
 		break;
+	case 'i':
+		r = replace_str(&o->image, arg);
+		break;
 	case 'M':
 		if (!machine_name_valid(arg))
 			return usage_error("invalid machine name '%s'", arg);
@@ -650,7 +656,7 @@ int nspawn_parse_args(struct nspawn_opts *o, int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;	/* reset: the tests call this more than once */
-	while ((c = getopt_long(argc, argv, "+hD:M:bu:E:xPqnp:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hD:i:M:bu:E:xPqnp:", options, NULL)) != -1) {
 		if (c == 'h') {
 			help();
 			return 0;

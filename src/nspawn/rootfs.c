@@ -18,6 +18,7 @@
 #include "inroot.h"
 #include "machbox.h"
 #include "nspawn/container.h"
+#include "nspawn/rawimage.h"
 #include "nspawn/rootfs.h"
 
 static char errbuf[200];
@@ -466,13 +467,25 @@ static int prepare_root(struct container *c)
 	/* nothing we mount may reach the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return failed(errno, "cannot make the mount namespace a slave");
-	if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (c->image) {
+		/* the image's file system appears in this namespace only */
+		r = raw_image_mount(c->image, c->root, ro ? MS_RDONLY : 0);
+		if (r < 0)
+			return failed(r, "cannot mount %s (%s)", c->o->image, c->image->fstype);
+	} else if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		return failed(errno, "cannot bind %s", c->root);
+	}
 	if (ro && mount(NULL, c->root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
 		return failed(errno, "cannot make %s read-only", c->root);
 	lowerfd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (lowerfd < 0)
 		return failed(errno, "cannot open %s", c->root);
+	/* a directory was checked before; an image only now shows its tree */
+	r = c->image ? check_api_dirs(lowerfd) : 0;
+	if (r < 0) {
+		close(lowerfd);
+		return r;
+	}
 	if (o->ephemeral || o->volatile_mode == VOLATILE_OVERLAY)
 		r = overlay_root(c, lowerfd);
 	else if (o->volatile_mode == VOLATILE_YES)
@@ -494,7 +507,7 @@ int rootfs_setup(struct container *c, int *master)
 	unsigned i;
 	int r;
 
-	r = check_api_dirs(c->rootfd);
+	r = c->image ? 0 : check_api_dirs(c->rootfd);
 	if (r == 0)
 		r = prepare_root(c);
 	if (r == 0)
