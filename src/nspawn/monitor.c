@@ -395,7 +395,6 @@ int monitor_run(struct container *c, struct machine_cgroup *cg, struct console_s
 	if (r < 0) {
 		send_signal(&m, SIGKILL);
 		reap(&m);
-		network_unlink(&c->net);
 		close_safe(&m.master);
 		close_safe(&m.pidfd);
 		return r;
@@ -406,7 +405,8 @@ int monitor_run(struct container *c, struct machine_cgroup *cg, struct console_s
 		reap(&m);
 		m.exit_code = 1;
 	}
-	network_unlink(&c->net);
+	if (m.end == RUN_REBOOT)
+		network_unlink(&c->net);	/* the next boot makes it anew */
 	close_safe(&m.master);
 	close_safe(&m.pidfd);
 	*exit_code = m.exit_code;

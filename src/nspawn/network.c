@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,6 +353,23 @@ void network_tick(struct container *c, struct machine_net *n)
 		try_zone_dhcp(c, n);
 }
 
+/* The previous run's veth goes with its namespace in the kernel's own
+ * time (we do not pay the RCU wait of deleting it): a name still taken is
+ * given a moment to free up.  A foreign interface stays: -EEXIST. */
+static int create_veth(struct nl *nl, struct machine_net *n, int nsfd)
+{
+	int64_t deadline = mono_ms() + 2000;
+	int r;
+
+	for (;;) {
+		r = nl_veth_create(nl, n->ifname, "host0", n->host_mac, n->guest_mac, nsfd, 0);
+		if (r != -EEXIST || mono_ms() >= deadline)
+			return r;
+		/* a bounded wait for the kernel, as cgroup_empty() does */
+		poll(NULL, 0, 10);
+	}
+}
+
 static int make_link(struct container *c, struct machine_net *n, struct nl *nl, pid_t child)
 {
 	char path[64];
@@ -361,7 +379,7 @@ static int make_link(struct container *c, struct machine_net *n, struct nl *nl, 
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return -errno;
-	r = nl_veth_create(nl, n->ifname, "host0", n->host_mac, n->guest_mac, nsfd, 0);
+	r = create_veth(nl, n, nsfd);
 	close(nsfd);
 	if (r == -EEXIST)
 		msg("interface %s exists already: is another machine of that name running?", n->ifname);
@@ -476,7 +494,12 @@ void network_dhcp_ready(struct container *c, struct machine_net *n)
 
 void network_teardown(struct container *c, struct machine_net *n)
 {
-	network_unlink(n);
+	/* At the end the veth goes with the container's namespace, in the
+	 * kernel's own time: deleting it here would cost a network-wide RCU
+	 * wait (40 ms).  A zone's port goes now, or the bridge would seem
+	 * still in use. */
+	if (n->zone)
+		network_unlink(n);
 	close_safe(&n->dhcp_fd);
 	close_safe(&n->zone_lock);	/* another machine of the zone takes over */
 	if (n->zone)

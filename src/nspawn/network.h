@@ -39,8 +39,8 @@ void network_init(struct container *c, struct machine_net *n);
 /* Per boot, between clone and the child's go: the veth with its peer
  * "host0" in the child's network namespace, up, addressed, served. */
 int network_link(struct container *c, struct machine_net *n, pid_t child);
-/* Per boot end: the host side goes at once (the kernel would take it with
- * the namespace, but later). */
+/* Before a reboot: the host side goes at once (the kernel would take it
+ * with the namespace, but later, and the next boot makes it anew). */
 void network_unlink(struct machine_net *n);
 /* The DHCP socket is readable; also follows the guest's lease with the
  * port forwards. */
