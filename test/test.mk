@@ -44,7 +44,9 @@ test: check
 lint:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/lint WERROR=1 TP_BUILD=$(abspath $(TP_BUILD)) $(BUILD)/lint/machbox
 	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
-		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -I$(GENBASE) -Iinclude -Isrc \
+		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -D__linux__ \
+		$(if $(filter x86_64,$(ARCH)),-D__x86_64__,$(if $(filter aarch64,$(ARCH)),-D__aarch64__,-D__arm__)) \
+		-I$(GENBASE) -Iinclude -Isrc \
 		src
 
 # make bench: start-up time and memory against unshare, systemd-nspawn,
