@@ -67,6 +67,22 @@ setup() {
 	BENCH_FIXTURE=$(test/fixtures/build.sh busybox) || die "no busybox fixture"
 	[ -d "$BENCH_FIXTURE" ] || die "fixture build printed '$BENCH_FIXTURE'"
 	export BENCH_FIXTURE
+	pull_tarball
+}
+
+# The pull benchmark's ~40 MB rootfs: the Debian fixture as an xz -9
+# tarball, cached beside the fixtures (keyed by the fixture's directory).
+pull_tarball() {
+	local deb cache=${MACHBOX_FIXTURE_CACHE:-/var/cache/machbox-test}
+	PULL_TARBALL=
+	deb=$(test/fixtures/build.sh debian 2>/dev/null) || { log "no debian fixture: no pull benchmark"; return 0; }
+	PULL_TARBALL=$cache/bench-$(basename "$deb").tar.xz
+	if [ ! -s "$PULL_TARBALL" ]; then
+		log "making $PULL_TARBALL (xz -9, once)"
+		tar -C "$deb" --numeric-owner -cf - . | xz -9 -T2 > "$PULL_TARBALL.tmp" &&
+			mv "$PULL_TARBALL.tmp" "$PULL_TARBALL" || { rm -f "$PULL_TARBALL.tmp"; PULL_TARBALL=; }
+	fi
+	export PULL_TARBALL
 }
 
 if [ -z "${BENCH_IN_NETNS:-}" ]; then
@@ -100,6 +116,10 @@ cleanup() {
 	if [ -n "$BOOT_PID" ]; then
 		kill -9 "$BOOT_PID" 2>/dev/null
 		wait "$BOOT_PID" 2>/dev/null
+	fi
+	if [ -n "${PULL_SRV:-}" ]; then
+		kill "$PULL_SRV" 2>/dev/null
+		wait "$PULL_SRV" 2>/dev/null
 	fi
 	if [ -n "${MD_PID:-}" ]; then
 		kill -TERM "$MD_PID" 2>/dev/null
@@ -476,6 +496,50 @@ bench_boot() {
 	MEDIAN[rss_all]=$((m_rss + j_rss))
 }
 
+# --- pull ----------------------------------------------------------------------
+
+# run_measured OUT CMD...: wall ms and the peak RSS (KiB) of the biggest
+# process of CMD's tree, from the kernel's accounting of reaped children
+run_measured() {
+	local out=$1
+	shift
+	/usr/bin/python3 - "$@" > "$out" <<'PY'
+import resource, subprocess, sys, time
+t = time.monotonic()
+rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print("%.1f %d %d" % ((time.monotonic() - t) * 1000, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc))
+PY
+}
+
+PULL_SRV=""
+bench_pull() {
+	local port=18080 url root=$TMP/pullroot dir=$TMP/pipeline m p
+	if [ -z "${PULL_TARBALL:-}" ]; then
+		unavailable "pull-tar" "no rootfs tarball (debian fixture)"
+		return
+	fi
+	ip link set lo up
+	(cd "$(dirname "$PULL_TARBALL")" && exec /usr/bin/python3 -m http.server -b 127.0.0.1 $port) >/dev/null 2>&1 &
+	PULL_SRV=$!
+	url=http://127.0.0.1:$port/$(basename "$PULL_TARBALL")
+	until /usr/bin/python3 -c "import urllib.request as u; u.urlopen('$url', timeout=1).close()" 2>/dev/null; do nap 0.05; done
+	mkdir -p "$root" "$dir"
+	run_measured "$TMP/pull.m" env MACHBOX_ROOT="$root" "$MACHBOX" machinectl pull-tar -q --verify=no "$url" bench
+	run_measured "$TMP/pipe.m" sh -c "wget -qO- '$url' | xz -dc | tar -x -C '$dir'"
+	read -r m mr mc < "$TMP/pull.m"
+	read -r p pr pc < "$TMP/pipe.m"
+	report "$(printf '%-58s %8s ms   peak RSS %6s KiB  (exit %s)' "pull-tar --verify=no of $(du -m "$PULL_TARBALL" | cut -f1) MB .tar.xz (xz -9)" "$m" "$mr" "$mc")"
+	report "$(printf '%-58s %8s ms   peak RSS %6s KiB  (exit %s)' "wget | xz -dc | tar -x, the same file" "$p" "$pr" "$pc")"
+	note "loopback HTTP (python3 http.server); peak RSS is the largest single process"
+	MEDIAN[pull]=$m
+	MEDIAN[pipe]=$p
+	MEDIAN[pull_rss]=$mr
+	kill "$PULL_SRV" 2>/dev/null
+	wait "$PULL_SRV" 2>/dev/null
+	PULL_SRV=""
+	rm -rf "$dir" "$root"
+}
+
 # --- machined -------------------------------------------------------------------
 
 MD_PID=""
@@ -560,6 +624,8 @@ targets() {
 			"$(awk -v a="${MEDIAN[machbox_veth]}" -v b="${MEDIAN[machbox_net]}" 'BEGIN { printf "%.1f", a - b }')" "<=" 10
 	fi
 	[ -n "${MEDIAN[lease]:-}" ] && target "udhcpc lease after first DISCOVER (ms)" "${MEDIAN[lease]}" "<=" 50
+	target_ratio "pipeline / pull-tar (wall time)" pipe pull ">=" 1
+	[ -n "${MEDIAN[pull_rss]:-}" ] && target "pull-tar peak RSS (KiB)" "${MEDIAN[pull_rss]}" "<=" 81920
 	[ -n "${MEDIAN[md_rss]:-}" ] && target "machined VmRSS with ${MD_MACHINES:-20} machines (KiB)" "${MEDIAN[md_rss]}" "<=" 1024
 	[ -n "${MEDIAN[md_list]:-}" ] && target "machinectl list with ${MD_MACHINES:-20} machines (ms)" "${MEDIAN[md_list]}" "<=" 10
 	target_ratio "crun / machbox" crun machbox ">=" 2
@@ -593,6 +659,7 @@ bench_crun
 bench_bwrap
 bench_boot
 bench_machined
+bench_pull
 targets
 log "results in $RESULTS"
 exit $CORE_FAILED
