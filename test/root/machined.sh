@@ -256,6 +256,31 @@ kill -TERM "$AUTO_PID"
 wait_for 30 sh -c "! kill -0 $AUTO_PID" && MD_PID=""
 testing "the daemon stops on SIGTERM" "kill -0 $AUTO_PID 2>/dev/null || echo gone" "gone"
 
+# --- a Debian guest with systemd, under machined ---
+DEB=mdt-deb-$S
+NAMES="$NAMES $DEB"
+if guest_tree debian "$IMG/$DEB"; then
+	md_start
+	testing "a systemd machine starts" "mctl start $DEB; echo \$?" "0"
+	testing "list shows its OS and version" "mctl list --no-legend | awk '\$1 == \"$DEB\" {print \$4, \$5}'" "debian 12"
+	# "started" is when systemd runs; its bus comes a moment later
+	sys_bus() { mctl shell $DEB /bin/test -S /run/systemd/private >/dev/null 2>&1; }
+	wait_for 60 sys_bus
+	state=$(mctl shell $DEB /bin/systemctl is-system-running --wait 2>/dev/null | tr -d '\r')
+	case $state in
+	running|degraded) pass "systemctl is-system-running in it: $state" ;;
+	*) fail "systemctl is-system-running in it" "$state" ;;
+	esac
+	testing "shell runs a command and returns its status" "mctl shell $DEB /bin/sh -c 'exit 5' >/dev/null 2>&1; echo \$?" "5"
+	testing "reboot: systemd comes back" "mctl reboot $DEB; echo \$?" "0"
+	testing "poweroff: the systemd way" "mctl poweroff $DEB; echo \$?" "0"
+	check_clean $DEB "$IMG/$DEB" "a systemd machine leaves nothing"
+	md_stop
+	rm -rf "${IMG:?}/$DEB"
+else
+	skip "systemd machine under machined" "debian fixture not built"
+fi
+
 # --- soak: start/stop cycles leak nothing ---
 md_start
 cycles=${MACHINED_CYCLES:-50}
