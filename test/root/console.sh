@@ -36,13 +36,16 @@ testing_grep "--escape= picks another key" \
 # logs
 testing "logs -n 1: the last line" "mc logs -n 1 $M | tr -d '\r' | tail -n 1 | grep -c ." "1"
 testing_grep "logs shows the console" "mc logs -n 100 $M" "SHELL-READY"
-mc logs -f -n 0 "$M" > "$TEST_TMP/follow" 2>&1 &
+# (the binary itself in the background, not the mc function: $! must be
+# its pid, or the kill below would only end a subshell)
+"$MACHBOX" machinectl logs -f -n 0 "$M" > "$TEST_TMP/follow" 2>&1 &
 F=$!
 BG_PIDS="$BG_PIDS $F"
 sleep 0.2
 $PTY --timeout 10 --expect SHELL-READY --send 'echo FOLLOW-$((3*3))\r' --expect FOLLOW-9 --send '\x1d\x1d\x1d' -- "$MACHBOX" machinectl console "$M" >/dev/null
 if wait_for 5 grep -q FOLLOW-9 "$TEST_TMP/follow"; then pass "logs -f follows new output"; else fail "logs -f follows new output" "$(cat "$TEST_TMP/follow")"; fi
 kill "$F" 2>/dev/null
+wait "$F" 2>/dev/null
 
 kill -TERM "$BG"
 wait_exit "$BG" 10
