@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive/filters.h"
 #include "machbox.h"
 #include "archive/unpack.h"
 #include "archive/check.h"
@@ -190,12 +191,7 @@ static struct archive *reader(void)
 
 	if (!a)
 		return NULL;
-	if (CFG_FILTER_GZIP)
-		archive_read_support_filter_gzip(a);
-	if (CFG_FILTER_XZ)
-		archive_read_support_filter_xz(a);
-	if (CFG_FILTER_ZSTD)
-		archive_read_support_filter_zstd(a);
+	archive_read_builtin_filters(a);
 	archive_read_support_format_tar(a);
 	return a;
 }

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "archive/filters.h"
 #include "machbox.h"
 #include "fileio.h"
 #include "pull/rawdec.h"
@@ -36,12 +37,7 @@ static struct archive *open_reader(int in_fd)
 	if (!a)
 		return NULL;
 	/* only filters built in: the others would run external programs */
-	if (CFG_FILTER_GZIP)
-		archive_read_support_filter_gzip(a);
-	if (CFG_FILTER_XZ)
-		archive_read_support_filter_xz(a);
-	if (CFG_FILTER_ZSTD)
-		archive_read_support_filter_zstd(a);
+	archive_read_builtin_filters(a);
 	archive_read_support_format_raw(a);
 	if (archive_read_open_fd(a, in_fd, BLOCK) != ARCHIVE_OK) {
 		archive_read_free(a);
