@@ -367,7 +367,12 @@ int nspawn_add_syscall_filter(struct nspawn_opts *o, const char *spec, char *err
 	r = syscall_filter_parse(&f, spec, err, errlen);
 	if (r < 0)
 		return r;
-	return replace_str(&o->syscall_filter[o->n_syscall_filter++], spec);
+	/* slots past the count are not ours: a reset or a merge left them */
+	o->syscall_filter[o->n_syscall_filter] = NULL;
+	r = replace_str(&o->syscall_filter[o->n_syscall_filter], spec);
+	if (r == 0)
+		o->n_syscall_filter++;
+	return r;
 }
 
 int nspawn_set_property(struct nspawn_opts *o, const char *prop)

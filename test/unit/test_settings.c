@@ -183,6 +183,15 @@ static void test_repeat_and_reset(void)
 	is_int(load(&o, "[Exec]\nParameters=x\nParameters=\nParameters=q\n", true), 0, "set after reset");
 	ok(o.argc == 1 && !strcmp(o.argv[0], "q") && (o.set_mask & SET_PARAMETERS), "only q");
 	nspawn_opts_free(&o);
+
+	/* found by test/fuzz/fuzz_settings.c: the reset freed the strings
+	 * and the next line freed them again */
+	if (CFG_SECCOMP) {
+		is_int(load(&o, "[Exec]\nSystemCallFilter=keyctl\nSystemCallFilter=\n"
+			    "SystemCallFilter=bpf\n", true), 0, "SystemCallFilter= set after reset");
+		ok(o.n_syscall_filter == 1 && !strcmp(o.syscall_filter[0], "bpf"), "only bpf");
+		nspawn_opts_free(&o);
+	}
 }
 
 static void test_bad_values(void)
