@@ -73,6 +73,14 @@ const char *machbox_root(void);
 /* ROOT + path into buf; -ENAMETOOLONG if it does not fit */
 int root_path(char *buf, size_t size, const char *path);
 
+/* --- sealed.c --- */
+/* Executes our own argv again from a sealed memfd copy of the binary,
+ * unless already running from one: for the verbs whose processes a guest
+ * can see (see the file).  0 when there is nothing to do (also when the
+ * binary lies on a read-only file system and no copy can be made),
+ * -errno when the copy cannot be run. */
+int exec_sealed_self(void);
+
 /* --- strbuf / helpers --- */
 size_t strlcpy_mb(char *dst, const char *src, size_t size);
 bool startswith(const char *s, const char *prefix);

@@ -10,11 +10,14 @@
  *   /run/machbox/control            machined's socket
  *   /run/machbox/machines/NAME      machined's record of a machine
  *   /run/machbox/console/NAME       the monitor's console socket
+ *   /run/machbox/filter/NAME        the machine's system call filter, for
+ *                                   the sessions that join it
  *   /var/log/machbox/NAME.log       the console log */
 #define MACHBOX_RUN_DIR "/run/machbox"
 #define MACHBOX_CONTROL "/run/machbox/control"
 #define MACHBOX_RECORD_DIR "/run/machbox/machines"
 #define MACHBOX_CONSOLE_DIR "/run/machbox/console"
+#define MACHBOX_FILTER_DIR "/run/machbox/filter"
 #define MACHBOX_LOG_DIR "/var/log/machbox"
 
 /* The monitor's console socket (SOCK_SEQPACKET, root only): every

@@ -2,18 +2,24 @@
  * host without the guest's D-Bus or systemd (DESIGN.md §3).
  *
  * machinectl ──fork──► joiner: cgroup of the leader, setns into its
- *                      namespaces, waits and exits with the status
+ *                      namespaces, chroot to the leader's root, its system
+ *                      call filter and bounding set, every host fd closed;
+ *                      waits and exits with the status
  *                         └──fork──► session: PID in the guest's pid ns,
- *                                    chroot to the leader's root, its
- *                                    bounding set, the user, a pty of the
- *                                    guest's devpts; exec
+ *                                    the user, a pty of the guest's
+ *                                    devpts; exec
  * The session sends the pty master back over a SEQPACKET socketpair
  * (SCM_RIGHTS), or (errno, message) when it cannot start (#1).  Both
- * children are non-dumpable from their first instruction, and no host fd
- * but that socket survives into the session. */
+ * children are non-dumpable from their first instruction.  The session is
+ * visible to the guest before it executes the guest's program (a guest
+ * root may stop it and look at it through /proc), so it is made no more
+ * than the guest's own processes before it exists: the socket is its only
+ * host fd, it has the machine's filter and capabilities, and its binary
+ * is a sealed copy (exec_sealed_self()). */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -38,6 +44,7 @@
 #include "machinectl/enter.h"
 #include "machinectl/machinectl.h"
 #include "machinectl/pty.h"
+#include "nspawn/seccomp.h"
 
 #define DEVPTS_MAGIC DEVPTS_SUPER_MAGIC_COMPAT
 #define GUEST_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -60,6 +67,7 @@ struct join {
 	int nsfd[N_NS];		/* -1: the same namespace as ours */
 	int flags;		/* CLONE_NEW* of the namespaces that differ */
 	uint64_t capbnd;
+	struct syscall_filter filter;	/* the machine's (CFG_SECCOMP) */
 };
 
 struct start_msg {
@@ -194,7 +202,17 @@ static void join_close(struct join *j)
 		close_safe(&j->nsfd[i]);
 }
 
-static int join_open(pid_t leader, struct join *j)
+/* What nspawn published for the machine (nspawn.c), else the default */
+static void join_filter(const char *machine, struct syscall_filter *f)
+{
+	char path[4096];
+
+	if (!machine || machine_path(path, sizeof(path), MACHBOX_FILTER_DIR, machine, NULL) < 0 ||
+	    syscall_filter_load(f, path) < 0)
+		syscall_filter_default(f);
+}
+
+static int join_open(pid_t leader, const char *machine, struct join *j)
 {
 	char path[64], status[4096];
 	size_t i;
@@ -232,6 +250,8 @@ static int join_open(pid_t leader, struct join *j)
 	r = j->cgfd = open_leader_cgroup(leader);
 	if (r < -1)
 		goto fail;
+	if (CFG_SECCOMP)
+		join_filter(machine, &j->filter);
 	return 0;
 fail:
 	join_close(j);
@@ -268,16 +288,24 @@ static int join_namespaces(const struct join *j)
 }
 
 /* The guest's bounding set, never more: a session has no capability its
- * machine's init lacks.  Needs CAP_SETPCAP, so before the user change. */
+ * machine's init lacks, neither after its exec nor before (the guest can
+ * see it then).  Needs CAP_SETPCAP, so before the user change. */
 static int limit_caps(uint64_t keep)
 {
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
 	int cap;
 
 	for (cap = 0; cap < 64; cap++)
 		if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
 			return -errno;
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	return 0;
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	d[0].effective = d[0].permitted &= (uint32_t)keep;
+	d[1].effective = d[1].permitted &= (uint32_t)(keep >> 32);
+	d[0].inheritable = d[1].inheritable = 0;
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
 }
 
 static struct passwd *find_user(const char *user)
@@ -452,20 +480,11 @@ static void reset_signals(void)
 
 /* The grandchild, in every namespace of the machine. #1: the master or
  * why not. */
-static void NORETURN session(const struct join *j, const struct enter_opts *o, int sock)
+static void NORETURN session(const struct enter_opts *o, int sock)
 {
 	struct passwd *pw;
 	int master, slave = -1, r;
 
-	if (fchdir(j->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
-		child_fail(sock, errno, "cannot enter the machine's root");
-	/* from here on only the socket is ours: no host fd reaches the guest */
-	if (sock > 0)
-		syscall(SYS_close_range, 0, sock - 1, 0);
-	syscall(SYS_close_range, sock + 1, ~0U, 0);
-	r = limit_caps(j->capbnd);
-	if (r < 0)
-		child_fail(sock, -r, "cannot limit the capabilities");
 	pw = find_user(o->login ? NULL : o->user);
 	if (!pw)
 		child_fail(sock, ESRCH, "user '%s' not found in the machine", o->user ? o->user : "root");
@@ -501,8 +520,17 @@ static int exit_status(int st)
 	return WEXITSTATUS(st);
 }
 
-/* The child: joins, forks the session so it is inside the pid namespace,
- * and passes its status on. */
+/* everything but FD: stdio too, nothing of the host reaches the guest */
+static void close_all_but(int fd)
+{
+	if (fd > 0)
+		syscall(SYS_close_range, 0, fd - 1, 0);
+	syscall(SYS_close_range, fd + 1, ~0U, 0);
+}
+
+/* The child: joins, becomes no more than the machine's own processes,
+ * forks the session so it is inside the pid namespace, and passes its
+ * status on. */
 static void NORETURN joiner(const struct join *j, const struct enter_opts *o, int sock)
 {
 	pid_t pid;
@@ -514,11 +542,21 @@ static void NORETURN joiner(const struct join *j, const struct enter_opts *o, in
 	r = join_namespaces(j);
 	if (r < 0)
 		child_fail(sock, -r, "cannot join the machine's namespaces");
+	if (fchdir(j->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		child_fail(sock, errno, "cannot enter the machine's root");
+	close_all_but(sock);
+	/* while CAP_SYS_ADMIN is ours, which installing needs */
+	r = CFG_SECCOMP ? syscall_filter_install(&j->filter) : 0;
+	if (r < 0)
+		child_fail(sock, -r, "cannot install the machine's system call filter");
+	r = limit_caps(j->capbnd);
+	if (r < 0)
+		child_fail(sock, -r, "cannot limit the capabilities");
 	pid = fork();
 	if (pid < 0)
 		child_fail(sock, errno, "cannot fork into the machine");
 	if (pid == 0)
-		session(j, o, sock);
+		session(o, sock);
 	/* the waiter keeps nothing open: the session's end is its own */
 	syscall(SYS_close_range, 0, ~0U, 0);
 	while (waitpid(pid, &st, 0) < 0)
@@ -567,7 +605,7 @@ int enter_start(pid_t leader, const struct enter_opts *o, struct enter_session *
 
 	memset(s, 0, sizeof(*s));
 	s->master = s->pidfd = -1;
-	r = join_open(leader, &j);
+	r = join_open(leader, o->machine, &j);
 	if (r < 0)
 		return r;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -667,6 +705,10 @@ static int run_session(const char *verb, const char *name, struct enter_opts *eo
 	r = escape_key(mo, &key);
 	if (r)
 		return r;
+	r = exec_sealed_self();
+	if (r < 0)
+		return fail_errno(r, "Failed to %s '%s': cannot run from a sealed copy of machbox", verb, name);
+	eo->machine = name;
 	leader = machine_leader(name);
 	if (leader < 0)
 		return no_machine(verb, name, leader);

@@ -11,6 +11,8 @@
 #include <sys/types.h>
 
 struct enter_opts {
+	const char *machine;		/* its system call filter (NULL: the
+					 * default one) */
 	const char *user;		/* name or number; NULL: root */
 	const char *const *env;		/* VAR=VALUE, added last (-E) */
 	unsigned n_env;

@@ -167,6 +167,8 @@ static pid_t start_janitor(const struct container *c, const char *zone, int *fd)
 			cgroup_destroy(&cg, 10000);
 		if (machine_path(cg.path, sizeof(cg.path), MACHBOX_CONSOLE_DIR, name, NULL) == 0)
 			unlink(cg.path);
+		if (machine_path(cg.path, sizeof(cg.path), MACHBOX_FILTER_DIR, name, NULL) == 0)
+			unlink(cg.path);
 		/* the veth went with the container's netns; our NAT table and
 		 * an emptied zone bridge not */
 		if (CFG_NAT && nat)
@@ -491,6 +493,28 @@ static int prepare(struct nspawn_opts *o, struct container *c, struct raw_image 
 	return 0;
 }
 
+/* The machine's system call filter where machinectl shell finds it: a
+ * session joins from outside, so it does not inherit the one of init. */
+static void publish_filter(const struct container *c, bool on)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if (!CFG_SECCOMP || machine_path(path, sizeof(path), MACHBOX_FILTER_DIR, c->machine, NULL) < 0)
+		return;
+	if (!on) {
+		unlink(path);
+		return;
+	}
+	r = root_path(path, sizeof(path), MACHBOX_FILTER_DIR);
+	if (r == 0)
+		r = mkdir_p(path, 0700);
+	if (r == 0 && machine_path(path, sizeof(path), MACHBOX_FILTER_DIR, c->machine, NULL) == 0)
+		r = syscall_filter_save(&c->filter, path);
+	if (r < 0)
+		msg("warning: shells in %s get the default system call filter: %s", c->machine, strerror(-r));
+}
+
 static int run(struct nspawn_opts *o, struct container *c, struct machine_cgroup *cg)
 {
 	struct console_state cs = { .log = { .fd = -1 }, .esc = { .key = c->conf.escape_key },
@@ -503,6 +527,7 @@ static int run(struct nspawn_opts *o, struct container *c, struct machine_cgroup
 		ring_free(&cs.ring);
 		return fail_errno(r, "cannot open %s", o->log_file);
 	}
+	publish_filter(c, true);
 	consock_init(&cs.sock);
 	r = consock_open(&cs.sock, c->machine);
 	if (r < 0 && !o->quiet)
@@ -536,6 +561,7 @@ static int run(struct nspawn_opts *o, struct container *c, struct machine_cgroup
 			"Container %s exited successfully.\n", c->machine, code);
 	close(sigfd);
 out:
+	publish_filter(c, false);
 	consock_close(&cs.sock);
 	console_log_close(&cs.log);
 	ring_free(&cs.ring);

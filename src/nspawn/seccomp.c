@@ -2,16 +2,19 @@
  * list on an allow-by-default filter: container inits need nearly every
  * call, and the few that reach past the container are known. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "machbox.h"
 #include "nspawn/seccomp.h"
 
@@ -186,5 +189,48 @@ int syscall_filter_install(const struct syscall_filter *f)
 	fp.len = (unsigned short)n;
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0) < 0)
 		return -errno;
+	return 0;
+}
+
+int syscall_filter_save(const struct syscall_filter *f, const char *path)
+{
+	char text[SECCOMP_MAX_RULES * 12 + 2], tmp[4096];
+	size_t len = 0;
+	unsigned i;
+	int r;
+
+	for (i = 0; i < f->n; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%d ", f->deny[i]);
+	text[len] = '\n';
+	text[len + 1] = 0;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	r = write_file_at(AT_FDCWD, tmp, text, O_CREAT | O_TRUNC, 0600);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int syscall_filter_load(struct syscall_filter *f, const char *path)
+{
+	char text[SECCOMP_MAX_RULES * 12 + 2], *p, *end;
+	int r = read_file_at(AT_FDCWD, path, text, sizeof(text));
+	long nr;
+
+	if (r < 0)
+		return r;
+	f->n = 0;
+	for (p = text; *p; p = end) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		nr = strtol(p, &end, 10);
+		if (end == p || nr < 0 || nr > 0xffff || f->n == SECCOMP_MAX_RULES)
+			return -EBADMSG;
+		f->deny[f->n++] = (int)nr;
+	}
 	return 0;
 }

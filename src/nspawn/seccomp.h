@@ -24,5 +24,11 @@ void syscall_filter_default(struct syscall_filter *f);
 int syscall_filter_parse(struct syscall_filter *f, const char *spec, char *err, size_t errlen);
 /* installs it in the calling process (needs CAP_SYS_ADMIN or no_new_privs) */
 int syscall_filter_install(const struct syscall_filter *f);
+/* The machine's filter kept on the host (MACHBOX_FILTER_DIR/NAME, text
+ * "NR NR ...") for the processes that join it later: a shell has no less
+ * of a filter than the init it joins.  save replaces PATH atomically;
+ * load gives -ENOENT when there is none, -EBADMSG when it is not ours. */
+int syscall_filter_save(const struct syscall_filter *f, const char *path);
+int syscall_filter_load(struct syscall_filter *f, const char *path);
 
 #endif
