@@ -4,12 +4,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -270,5 +272,82 @@ int cgroup_destroy(struct machine_cgroup *cg, int timeout_ms)
 	}
 	if (!r)
 		cg->path[0] = 0;
+	return r;
+}
+
+/* The device policy of systemd-nspawn (DevicePolicy=closed plus
+ * DeviceAllow=/dev/net/tun rwm, char-pts rw): the guest has CAP_MKNOD, and
+ * a node it makes for the host's disk, memory or console must not open.
+ * An eBPF program on the cgroup decides every open and mknod of its
+ * processes; bpf(2) is in the guest's system call filter, so it stays. */
+static const struct {
+	uint16_t major, minor;
+} dev_allowed[] = {
+	{ 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 },	/* null zero full random urandom */
+	{ 5, 0 }, { 5, 2 }, { 10, 200 },			/* tty ptmx net/tun */
+};
+#define DEV_PTS_MAJOR 136	/* the guest's ptys: read and write, never mknod */
+
+#define INSN(c, d, s_, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s_), .off = (o), .imm = (i) })
+#define LDX_W(d, s_, o) INSN(BPF_LDX | BPF_MEM | BPF_W, d, s_, o, 0)
+#define JMP_IMM(op, d, i, o) INSN(BPF_JMP | (op) | BPF_K, d, 0, o, i)
+#define N_DEV_INSNS (10 + 2 * ARRAY_SIZE(dev_allowed) + 4)
+
+static void dev_program(struct bpf_insn *p)
+{
+	const int deny = (int)N_DEV_INSNS - 4, allow = deny + 2;
+	int n = 0;
+	size_t i;
+
+	p[n++] = LDX_W(BPF_REG_2, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type));
+	p[n++] = LDX_W(BPF_REG_4, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, major));
+	p[n++] = LDX_W(BPF_REG_5, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, minor));
+	p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
+	p[n++] = INSN(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_3, 0, 0, 0xffff);	/* type */
+	p[n++] = INSN(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_2, 0, 0, 16);	/* access */
+	p[n] = JMP_IMM(BPF_JNE, BPF_REG_3, BPF_DEVCG_DEV_CHAR, deny - n - 1), n++;
+	p[n] = JMP_IMM(BPF_JNE, BPF_REG_4, DEV_PTS_MAJOR, 2), n++;
+	p[n] = JMP_IMM(BPF_JSET, BPF_REG_2, BPF_DEVCG_ACC_MKNOD, deny - n - 1), n++;
+	p[n] = INSN(BPF_JMP | BPF_JA, 0, 0, allow - n - 1, 0), n++;
+	for (i = 0; i < ARRAY_SIZE(dev_allowed); i++) {
+		p[n] = JMP_IMM(BPF_JNE, BPF_REG_4, dev_allowed[i].major, 1), n++;
+		p[n] = JMP_IMM(BPF_JEQ, BPF_REG_5, dev_allowed[i].minor, allow - n - 1), n++;
+	}
+	p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+	p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);
+	p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+int cgroup_device_policy(struct machine_cgroup *cg)
+{
+	struct bpf_insn prog[N_DEV_INSNS];
+	union bpf_attr a;
+	int pfd, dfd, r = 0;
+
+	if (!cg->path[0])
+		return 0;
+	dev_program(prog);
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	a.insns = (uintptr_t)prog;
+	a.insn_cnt = N_DEV_INSNS;
+	a.license = (uintptr_t)"GPL";
+	pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	if (pfd < 0)
+		return -errno;
+	/* an O_PATH fd is no cgroup to bpf(2) */
+	dfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		r = -errno;
+	memset(&a, 0, sizeof(a));
+	a.target_fd = (uint32_t)dfd;
+	a.attach_bpf_fd = (uint32_t)pfd;
+	a.attach_type = BPF_CGROUP_DEVICE;
+	if (!r && syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof(a)) < 0)
+		r = -errno;
+	if (dfd >= 0)
+		close(dfd);
+	close(pfd);	/* the attachment holds it as long as the cgroup lives */
 	return r;
 }

@@ -21,6 +21,10 @@ int cgroup_attach(struct machine_cgroup *cg, pid_t pid);
  * available is reported through missing (a controller name) and skipped. */
 int cgroup_set_limits(struct machine_cgroup *cg, uint64_t memory_max, uint64_t tasks_max,
 		      uint64_t cpu_weight, void (*missing)(const char *what, const char *controller));
+/* systemd-nspawn's device policy: only null, zero, full, random, urandom,
+ * tty, ptmx, net/tun and (without mknod) the ptys open; 0 or -errno
+ * (a kernel without CONFIG_CGROUP_BPF) */
+int cgroup_device_policy(struct machine_cgroup *cg);
 /* SIGKILL to every process in it (cgroup.kill, or a loop over cgroup.procs) */
 int cgroup_kill(struct machine_cgroup *cg);
 bool cgroup_populated(struct machine_cgroup *cg);

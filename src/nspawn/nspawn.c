@@ -611,6 +611,10 @@ int nspawn_main(int argc, char **argv)
 	c.cgroup_fd = cg.dirfd;
 	if (cgroup_set_limits(&cg, o.memory_max, o.tasks_max, o.cpu_weight, missing_controller) < 0)
 		msg("warning: cannot set the resource limits of %s", c.machine);
+	r = cgroup_device_policy(&cg);
+	if (r < 0)
+		msg("warning: no device policy for %s, any device node it makes opens: %s",
+		    c.machine, strerror(-r));
 	r = run(&o, &c, &cg);
 out:
 	if (c.o)

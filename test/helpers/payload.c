@@ -53,6 +53,8 @@
  *                          (EPERM); exit 0 either way, it is a probe
  *   tty                    "stdin=tty|notty stdout=tty|notty ttyname=NAME"
  *                          (NAME of fd 0, or none)
+ *   mknod-open PATH c|b MAJ MIN
+ *                          as mknod-test for any node: "mknod=R open=R"
  *   open PATH MODE         open PATH with MODE r, w, rw or path (O_PATH):
  *                          "ok" or the errno name; exit 0, it is a probe
  *   tiocsti PATH TEXT      push TEXT into the input of the terminal PATH
@@ -700,6 +702,26 @@ static int cmd_mknod_test(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_mknod_open(int argc, char **argv)
+{
+	mode_t type = !strcmp(argv[2], "b") ? S_IFBLK : S_IFCHR;
+	const char *mk = "ok", *op = "skipped";
+	int fd;
+
+	(void)argc;
+	if (mknod(argv[1], type | 0600, makedev(atoi(argv[3]), atoi(argv[4])))) {
+		mk = errno_name(errno);
+	} else {
+		fd = open(argv[1], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		op = fd < 0 ? errno_name(errno) : "ok";
+		if (fd >= 0)
+			close(fd);
+		unlink(argv[1]);
+	}
+	printf("mknod=%s open=%s\n", mk, op);
+	return 0;
+}
+
 static int cmd_tty(int argc, char **argv)
 {
 	const char *name;
@@ -947,6 +969,7 @@ static const struct cmd cmds[] = {
 	{ "init-marker", 0, -1, cmd_init_marker, "[CMD [ARGS...]]" },
 	{ "kill-self", 1, 1, cmd_kill_self, "SIGNAL" },
 	{ "ls", 1, 1, cmd_ls, "DIR" },
+	{ "mknod-open", 4, 4, cmd_mknod_open, "PATH c|b MAJOR MINOR" },
 	{ "mknod-test", 1, 1, cmd_mknod_test, "PATH" },
 	{ "mounts", 0, 0, cmd_mounts, "" },
 	{ "open", 2, 2, cmd_open, "PATH r|w|rw|path" },
