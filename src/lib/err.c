@@ -7,6 +7,29 @@
 
 const char *progname = "machbox";
 
+/* Every message is one line: a name given with a newline, a tab or an
+ * escape sequence in it shows as \n, \t, \x1b, never as what they do. */
+static void escape_ctl(char *line, size_t size)
+{
+	char tmp[1024];
+	size_t i, o = 0;
+
+	for (i = 0; line[i] && o + 5 < sizeof(tmp); i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c == '\n' || c == '\t') {
+			tmp[o++] = '\\';
+			tmp[o++] = c == '\n' ? 'n' : 't';
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "\\x%02x", c);
+		} else {
+			tmp[o++] = (char)c;
+		}
+	}
+	tmp[o] = 0;
+	strlcpy_mb(line, tmp, size);
+}
+
 static void vmsg(int err, const char *fmt, va_list ap)
 {
 	char line[1024];
@@ -14,6 +37,7 @@ static void vmsg(int err, const char *fmt, va_list ap)
 
 	if (n < 0)
 		line[0] = 0;
+	escape_ctl(line, sizeof(line));
 	/* one write, so concurrent writers do not interleave half lines */
 	if (err)
 		fprintf(stderr, "%s: %s: %s\n", progname, line, strerror(err));

@@ -201,7 +201,13 @@ int verb_list(int argc, char **argv, void *ctx)
 /* the records of NAMES, or an error already reported */
 static int query(char **names, unsigned n, struct mreply *rep)
 {
-	int r = client_call(OP_STATUS, n, (const char *const *)names, false, QUERY_MS, rep);
+	unsigned i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		if (!machine_name_valid(names[i]))
+			return usage_error("invalid machine name '%s'", names[i]);
+	r = client_call(OP_STATUS, n, (const char *const *)names, false, QUERY_MS, rep);
 
 	if (r == -ENOENT || r == -ECONNREFUSED) {
 		msg("No machine '%s' known", names[0]);
@@ -402,9 +408,13 @@ int verb_show(int argc, char **argv, void *ctx)
 /* one state change per name; the first failure is reported, all are tried */
 static int change(int argc, char **argv, unsigned op, const struct mctl_opts *o)
 {
-	struct mreply *rep = xmalloc(sizeof(*rep));
+	struct mreply *rep;
 	int i, r, rc = 0;
 
+	for (i = 1; i < argc; i++)
+		if (!machine_name_valid(argv[i]))
+			return usage_error("invalid machine name '%s'", argv[i]);
+	rep = xmalloc(sizeof(*rep));
 	for (i = 1; i < argc; i++) {
 		char sig[16];
 		const char *args[3] = { argv[i], o->kill_whom, sig };
