@@ -67,6 +67,7 @@ struct join {
 	int nsfd[N_NS];		/* -1: the same namespace as ours */
 	int flags;		/* CLONE_NEW* of the namespaces that differ */
 	uint64_t capbnd;
+	bool nnp;		/* its init runs with no_new_privs: so do we */
 	struct syscall_filter filter;	/* the machine's (CFG_SECCOMP) */
 };
 
@@ -244,6 +245,7 @@ static int join_open(pid_t leader, const char *machine, struct join *j)
 		r = parse_capbnd(status, &j->capbnd);
 	if (r < 0)
 		goto fail;
+	j->nnp = strstr(status, "\nNoNewPrivs:\t1") != NULL;
 	r = j->rootfd = machine_root_fd(leader);
 	if (r < 0)
 		goto fail;
@@ -552,6 +554,9 @@ static void NORETURN joiner(const struct join *j, const struct enter_opts *o, in
 	r = limit_caps(j->capbnd);
 	if (r < 0)
 		child_fail(sock, -r, "cannot limit the capabilities");
+	/* as under systemd, whose shells are children of the guest's init */
+	if (j->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(sock, errno, "cannot set no_new_privs");
 	pid = fork();
 	if (pid < 0)
 		child_fail(sock, errno, "cannot fork into the machine");

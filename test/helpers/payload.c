@@ -55,6 +55,7 @@
  *                          (NAME of fd 0, or none)
  *   mknod-open PATH c|b MAJ MIN
  *                          as mknod-test for any node: "mknod=R open=R"
+ *   nnp CMD [ARGS...]      set no_new_privs, then execute CMD (a path)
  *   open PATH MODE         open PATH with MODE r, w, rw or path (O_PATH):
  *                          "ok" or the errno name; exit 0, it is a probe
  *   tiocsti PATH TEXT      push TEXT into the input of the terminal PATH
@@ -85,6 +86,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -722,6 +724,15 @@ static int cmd_mknod_open(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_nnp(int argc, char **argv)
+{
+	(void)argc;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return fail(argv[0]);
+	execv(argv[1], argv + 1);
+	return fail(argv[0]);
+}
+
 static int cmd_tty(int argc, char **argv)
 {
 	const char *name;
@@ -972,6 +983,7 @@ static const struct cmd cmds[] = {
 	{ "mknod-open", 4, 4, cmd_mknod_open, "PATH c|b MAJOR MINOR" },
 	{ "mknod-test", 1, 1, cmd_mknod_test, "PATH" },
 	{ "mounts", 0, 0, cmd_mounts, "" },
+	{ "nnp", 1, -1, cmd_nnp, "CMD [ARGS...]" },
 	{ "open", 2, 2, cmd_open, "PATH r|w|rw|path" },
 	{ "pid", 0, 0, cmd_pid, "" },
 	{ "ppid", 0, 0, cmd_ppid, "" },

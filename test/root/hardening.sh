@@ -17,6 +17,10 @@ if ! guest_tree busybox "$R"; then
 	skip "hardening root tests" "busybox fixture not built (test/fixtures/build.sh busybox)"
 	exit 0
 fi
+# a second tree for the machines that run beside the first (one machine
+# per image)
+R2=$TEST_TMP/bb2
+guest_tree busybox "$R2" || exit 1
 export MACHBOX_ROOT=$TEST_TMP/root
 mkdir -p "$MACHBOX_ROOT"
 M=hd-bb
@@ -114,6 +118,35 @@ urandom ok
 ptmx ok
 console ok
 mknod=ok open=ok"
+
+# /proc and /sys: what changes the host is covered or read-only (what
+# this kernel has of it)
+MASKED="/proc/sysrq-trigger /proc/sys/kernel/core_pattern /proc/sys/kernel/modprobe
+	/proc/sys/kernel/panic /sys/kernel/uevent_helper /sys/power/state /sys/kernel/mm/ksm/run"
+testing "the masks of /proc and /sys hold" \
+	"timeout 30 \$MACHBOX nspawn -q -M hd-sc -D $R --console=pipe /bin/sh -c '
+	  for f in $(echo $MASKED); do echo \$f \$(/usr/bin/payload open \$f w); done
+	  [ -e /proc/kcore ] && /usr/bin/payload stat /proc/kcore'" \
+	"$(for f in $MASKED; do if [ -e $f ]; then echo "$f EROFS"; else echo "$f ENOENT"; fi; done
+	   [ -e /proc/kcore ] && echo "type=chr mode=0666 uid=0 gid=0 rdev=1:3")"
+# A guest root without a user namespace holds CAP_SYS_ADMIN of the host
+# and can mount a fresh proc without masks, as under systemd-nspawn:
+# PrivateUsers= is the boundary DESIGN.md §8 claims, so test it there.
+UNMAP=$(timeout 30 "$MACHBOX" nspawn -q -M hd-un -D "$R" --console=pipe --private-users=pick \
+	/usr/bin/payload cat /proc/self/uid_map 2>/dev/null | awk 'NR == 1 {print $1, $2}')
+if [ -z "$UNMAP" ] || [ "$UNMAP" = "0 0" ]; then
+	skip "fresh proc/sysfs mounts fail in a user namespace" "no PrivateUsers=pick in this build"
+else
+	testing "fresh proc/sysfs mounts, remounts and unmasking fail in a user namespace" \
+		"timeout 30 \$MACHBOX nspawn -q -M hd-un -D $R --console=pipe --private-users=pick /bin/sh -c '
+		  mkdir -p /run/p /run/s
+		  mount -t proc proc /run/p 2>/dev/null && echo PROC
+		  mount -t sysfs sysfs /run/s 2>/dev/null && echo SYSFS
+		  mount -o remount,rw /proc/sys 2>/dev/null && echo REMOUNT-SYS
+		  mount -o remount,rw /sys 2>/dev/null && echo REMOUNT-SYSFS
+		  umount /proc/kcore 2>/dev/null && echo UNMASKED
+		  echo done'" "done"
+fi
 
 # --- a booted machine, and a joining process it tries to take over ---
 # The first session stalls on /etc/passwd (a FIFO) while the probe holds
@@ -214,10 +247,11 @@ payload tiocsti - "echo HOST-INJECTED
 payload tiocsti /dev/console "echo HOST-INJECTED
 " > /root/sti2
 EOS
-cat > "$R/root/sti-con.sh" <<'EOS'
+cat > "$R2/root/sti-con.sh" <<'EOS'
+exec >/root/sti-con.out
 payload tiocsti /dev/console "echo HOST-INJECTED
 "
-payload tiocsti - "echo HOST-INJECTED
+payload tiocsti /dev/tty "echo HOST-INJECTED
 "
 EOS
 # a host shell reads its terminal after machinectl or nspawn returned:
@@ -229,7 +263,22 @@ wait_for 5 test -s "$R/root/sti2"
 testing_grep "the session's tty is gone for it" "cat $R/root/sti1" "^(EIO|ENXIO|EBADF|ENOTTY|EPERM)$"
 testing "the console's input is the guest's own" "cat $R/root/sti2" "ok"
 testing "TIOCSTI on the console never reaches the monitor's terminal" \
-	"$PTY --timeout 20 -- bash -c 'timeout 20 $MACHBOX nspawn -q -M hd-sc -D $R /bin/sh /root/sti-con.sh >/dev/null; $HOSTREAD' | tr -d '\\r' | tail -1" "nothing"
+	"$PTY --timeout 20 -- bash -c 'timeout --foreground 20 $MACHBOX nspawn -q -M hd-sc -D $R2 /bin/sh /root/sti-con.sh; $HOSTREAD' | tr -d '\\r' | tail -1; cat $R2/root/sti-con.out" "nothing
+ok
+ok"
+
+# --- no_new_privs: a shell has it when the machine's init has it ---
+bg "$TEST_TMP/console3" -q -M hd-nnp -D "$R2" --console=read-only /usr/bin/payload nnp /usr/bin/payload init-marker
+if wait_for 20 sh -c "$MCB -q shell hd-nnp /bin/true 2>/dev/null"; then
+	NP=$BG
+	testing "no_new_privs follows the machine's init into a shell" "$MC -q shell hd-nnp /bin/grep NoNewPrivs /proc/self/status | tr -d '\\t'" "NoNewPrivs:1"
+	testing "and only then" "$MC -q shell $M /bin/grep NoNewPrivs /proc/self/status | tr -d '\\t'" "NoNewPrivs:0"
+	kill -TERM $NP
+	wait_exit $NP 20
+	check_clean hd-nnp "$R2" "the no_new_privs machine leaves nothing"
+else
+	fail "the no_new_privs machine starts" "$(cat "$TEST_TMP/console3")"
+fi
 
 kill -TERM $MPID
 wait_exit $MPID 20
