@@ -140,6 +140,11 @@ if ! skipping; then
 fi
 same "$S" "$H" "machinectl: the verb table and --help agree"
 same "$H" "$M" "machinectl: --help and machinectl.1 list the same commands"
+# on an 80-column serial console a full line wraps early: 79 at most
+for a in nspawn machinectl machined; do
+	optional "CFG_$(echo $a | tr a-z A-Z)"
+	testing "$a --help fits 79 columns" "mb $a --help | awk 'length(\$0) > 79'" ""
+done
 optional
 
 # the checks above can fail: a made-up option in a copy of a page is found
