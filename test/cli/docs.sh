@@ -181,7 +181,12 @@ testing "a bad macro is reported" "printf '.TH X 1\n.SH A\n.BOGUS\n' | groff -ma
 BIN=$D/bin
 mkdir -p "$BIN" "$D/root/var/lib/machines/debian" "$D/root/var/lib/machines/dev" "$D/root/var/lib/machines/alpine"
 chmod -R 755 "$D"
-ln -s "$UBIN" "$BIN/machinectl"
+if [ -n "${MACHBOX_RUNNER:-}" ]; then
+	printf '#!/bin/sh\nexec %s "%s" machinectl "$@"\n' "$MACHBOX_RUNNER" "$UBIN" > "$BIN/machinectl"
+	chmod 755 "$BIN/machinectl"
+else
+	ln -s "$UBIN" "$BIN/machinectl"
+fi
 # the running machines come from machined, which does not run here: a
 # stand-in prints a `machinectl list --no-legend` line
 mkdir -p "$D/fake"
@@ -208,8 +213,10 @@ testing "completion: the commands are the verb table's" \
 testing "completion: the options are the option table's" \
 	"complete_in $BIN machinectl -- | tr ' ' '\n' | grep . | sed 's/=\$//' | sort | comm -3 - <(src_opts $TOP/src/machinectl/machinectl.c | grep -- --)" ""
 testing "completion: a command's start" "complete_in $BIN machinectl st" "start status stop "
+optional CFG_IMAGES
 testing "completion: image names for start (list-images)" "complete_in $BIN machinectl start ''" "alpine debian dev "
 testing "completion: and their start" "complete_in $BIN machinectl -q start de" "debian dev "
+optional
 testing "completion: running machines for login (list)" "complete_in $D/fake machinectl login ''" "web "
 testing "completion: after an option and its value" "complete_in $D/fake machinectl -s SIGHUP kill w" "web "
 testing "completion: --verify= values" "complete_in $BIN machinectl --verify = s" "signature "
@@ -286,7 +293,9 @@ else
 	testing "make install: examples and firewall snippets" \
 		"ls $D/pkg/usr/share/doc/machbox/examples/*.nspawn $D/pkg/usr/share/doc/machbox/firewall/* | wc -l" \
 		"$(ls "$TOP"/config/examples/*.nspawn "$FW"/* | wc -l)"
+	optional CFG_MACHINECTL
 	testing "make install: the applet links" "readlink $D/pkg/usr/bin/machinectl" "machbox"
+	optional
 	if command -v man >/dev/null; then
 		testing_grep "man renders an installed page" \
 			"LC_ALL=C MANWIDTH=80 man -l $D/pkg/usr/share/man/man1/machinectl.1 2>&1 | cat" "pull-tar URL"
