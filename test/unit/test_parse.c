@@ -56,6 +56,14 @@ static void test_names(void)
 	ok(!machine_name_valid("-x"), "leading dash");
 	ok(!machine_name_valid("x."), "trailing dot");
 	ok(!machine_name_valid("0123456789012345678901234567890123456789012345678901234567890123456789"), "too long");
+	ok(machine_name_valid("0123456789012345678901234567890123456789012345678901234567890123"), "64 is the most");
+	ok(!machine_name_valid("01234567890123456789012345678901234567890123456789012345678901234"), "65 is too long");
+	ok(!machine_name_valid("../x"), "dotdot slash");
+	ok(!machine_name_valid("a b"), "space");
+	ok(!machine_name_valid("a\nb"), "newline");
+	ok(!machine_name_valid("a\033[2Jb"), "escape sequence");
+	ok(!machine_name_valid("\xc3\xa9"), "UTF-8");
+	ok(!machine_name_valid("a:b"), "colon");
 }
 
 static void test_misc(void)
