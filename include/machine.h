@@ -18,6 +18,8 @@
 #define MACHBOX_RECORD_DIR "/run/machbox/machines"
 #define MACHBOX_CONSOLE_DIR "/run/machbox/console"
 #define MACHBOX_FILTER_DIR "/run/machbox/filter"
+/* the v1 pids hierarchy of hybrid hosts (nspawn/cgroup.c) */
+#define MACHBOX_PIDS_V1 "/sys/fs/cgroup/pids"
 #define MACHBOX_LOG_DIR "/var/log/machbox"
 
 /* The monitor's console socket (SOCK_SEQPACKET, root only): every

@@ -63,7 +63,7 @@ static const struct {
 
 /* What the parent gathers on the host before forking. */
 struct join {
-	int pidfd, rootfd, cgfd;
+	int pidfd, rootfd, cgfd, pidsfd;
 	int nsfd[N_NS];		/* -1: the same namespace as ours */
 	int flags;		/* CLONE_NEW* of the namespaces that differ */
 	uint64_t capbnd;
@@ -179,6 +179,26 @@ static int open_leader_cgroup(pid_t leader)
 	return fd < 0 ? -errno : fd;
 }
 
+/* cgroup.procs of the leader's v1 pids cgroup on a hybrid host, where
+ * TasksMax= lives (nspawn/cgroup.c), or -1 */
+static int open_leader_pids_v1(pid_t leader)
+{
+	char text[4096], path[1200], *p, *nl;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)leader);
+	if (read_file_at(AT_FDCWD, path, text, sizeof(text)) < 0 || !(p = strstr(text, ":pids:/")))
+		return -1;
+	p += 6;
+	nl = strchrnul(p, '\n');
+	*nl = 0;
+	if (!strcmp(p, "/"))
+		return -1;
+	snprintf(path, sizeof(path), "%s%s/cgroup.procs", MACHBOX_PIDS_V1, p);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 static void join_close(struct join *j)
 {
 	size_t i;
@@ -186,6 +206,7 @@ static void join_close(struct join *j)
 	close_safe(&j->pidfd);
 	close_safe(&j->rootfd);
 	close_safe(&j->cgfd);
+	close_safe(&j->pidsfd);
 	for (i = 0; i < N_NS; i++)
 		close_safe(&j->nsfd[i]);
 }
@@ -207,7 +228,7 @@ static int join_open(pid_t leader, const char *machine, struct join *j)
 	int r;
 
 	memset(j, 0, sizeof(*j));
-	j->pidfd = j->rootfd = j->cgfd = -1;
+	j->pidfd = j->rootfd = j->cgfd = j->pidsfd = -1;
 	for (i = 0; i < N_NS; i++)
 		j->nsfd[i] = -1;
 	/* pidfds (Linux 5.3) tell the relay when the session ended */
@@ -237,6 +258,9 @@ static int join_open(pid_t leader, const char *machine, struct join *j)
 	if (r < 0)
 		goto fail;
 	r = j->cgfd = open_leader_cgroup(leader);
+	if (r < -1)
+		goto fail;
+	r = j->pidsfd = open_leader_pids_v1(leader);
 	if (r < -1)
 		goto fail;
 	if (CFG_SECCOMP)
@@ -526,7 +550,7 @@ static void NORETURN joiner(const struct join *j, const struct enter_opts *o, in
 	int st, r;
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (j->cgfd >= 0 && write(j->cgfd, "0", 1) < 0)
+	if ((j->cgfd >= 0 && write(j->cgfd, "0", 1) < 0) || (j->pidsfd >= 0 && write(j->pidsfd, "0", 1) < 0))
 		child_fail(sock, errno, "cannot join the machine's cgroup");
 	r = join_namespaces(j);
 	if (r < 0)

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "fileio.h"
 #include "machbox.h"
 #include "machine.h"
@@ -90,6 +91,36 @@ static int cg_write(struct machine_cgroup *cg, const char *file, const char *tex
 	return write_file_at(AT_FDCWD, path, text, O_TRUNC, 0);
 }
 
+/* Hybrid hosts keep pids in a v1 hierarchy, where a TasksMax= that only
+ * cgroup2 knew would hold nothing (a fork bomb in the guest would take
+ * every pid of the host): there it is MACHBOX_PIDS_V1/machbox/NAME, made
+ * when the limit is set, joined with the cgroup2 one, removed with it. */
+static int pids_v1_path(const struct machine_cgroup *cg, char *buf, size_t len, bool parent)
+{
+	const char *name = strrchr(cg->path, '/');
+	struct statfs sf;
+
+	if (!name || statfs(MACHBOX_PIDS_V1, &sf) < 0 || sf.f_type != CGROUP_SUPER_MAGIC_COMPAT)
+		return -ENOENT;
+	if ((size_t)snprintf(buf, len, "%s/machbox%s", MACHBOX_PIDS_V1, parent ? "" : name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int pids_v1_limit(struct machine_cgroup *cg, const char *max)
+{
+	char path[320];
+	int r = pids_v1_path(cg, path, sizeof(path), true);
+
+	if (r < 0 || (mkdir(path, 0755) < 0 && errno != EEXIST))
+		return r < 0 ? r : -errno;
+	pids_v1_path(cg, path, sizeof(path), false);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	strcat(path, "/pids.max");
+	return write_file_at(AT_FDCWD, path, max, O_TRUNC, 0);
+}
+
 int cgroup_attach(struct machine_cgroup *cg, pid_t pid)
 {
 	char buf[24];
@@ -98,6 +129,17 @@ int cgroup_attach(struct machine_cgroup *cg, pid_t pid)
 		return 0;
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	return cg_write(cg, "cgroup.procs", buf);
+}
+
+int cgroup_attach_v1(struct machine_cgroup *cg, pid_t pid)
+{
+	char buf[24], path[320];
+
+	if (!cg->path[0] || pids_v1_path(cg, path, sizeof(path), false) < 0 || access(path, F_OK) < 0)
+		return 0;
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	strcat(path, "/cgroup.procs");
+	return write_file_at(AT_FDCWD, path, buf, O_TRUNC, 0);
 }
 
 static bool has_controller(struct machine_cgroup *cg, const char *ctl)
@@ -120,15 +162,17 @@ static int set_limit(struct machine_cgroup *cg, const char *ctl, const char *fil
 {
 	char buf[32];
 
-	if (!has_controller(cg, ctl)) {
-		if (missing)
-			missing(file, ctl);
-		return 0;
-	}
 	if (v == UINT64_MAX)
 		snprintf(buf, sizeof(buf), "max");
 	else
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	if (!has_controller(cg, ctl)) {
+		if (strcmp(ctl, "pids") || pids_v1_limit(cg, buf) < 0) {
+			if (missing)
+				missing(file, ctl);
+		}
+		return 0;
+	}
 	return cg_write(cg, file, buf);
 }
 
@@ -263,6 +307,11 @@ int cgroup_destroy(struct machine_cgroup *cg, int timeout_ms)
 	r = cgroup_empty(cg, timeout_ms);
 	if (!r)
 		r = rmdir_tree(AT_FDCWD, cg->path, 0);
+	if (!r && pids_v1_path(cg, parent, sizeof(parent), false) == 0) {
+		rmdir(parent);
+		pids_v1_path(cg, parent, sizeof(parent), true);
+		rmdir(parent);
+	}
 	close_safe(&cg->dirfd);
 	strlcpy_mb(parent, cg->path, sizeof(parent));
 	slash = strrchr(parent, '/');

@@ -17,6 +17,9 @@ struct machine_cgroup {
  * processes in it. */
 int cgroup_create(struct machine_cgroup *cg, const char *name);
 int cgroup_attach(struct machine_cgroup *cg, pid_t pid);
+/* and the v1 pids cgroup that holds TasksMax= on a hybrid host, if any
+ * (CLONE_INTO_CGROUP reaches only the cgroup2 one) */
+int cgroup_attach_v1(struct machine_cgroup *cg, pid_t pid);
 /* MemoryMax=, TasksMax=, CPUWeight=; a limit whose controller is not
  * available is reported through missing (a controller name) and skipped. */
 int cgroup_set_limits(struct machine_cgroup *cg, uint64_t memory_max, uint64_t tasks_max,

@@ -342,6 +342,8 @@ static int sync_child(struct monitor *m, int sync)
 
 	/* #1 */
 	r = m->in_cgroup ? 0 : cgroup_attach(m->cg, m->pid);
+	if (r == 0)
+		r = cgroup_attach_v1(m->cg, m->pid);
 	if (r < 0)
 		return fail_errno(r, "cannot put the container into %s", m->cg->path), r;
 	r = network_link(m->c, &m->c->net, m->pid);
