@@ -3,6 +3,7 @@
 #ifndef MACHBOX_COMPAT_H
 #define MACHBOX_COMPAT_H
 
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -70,6 +71,13 @@
 #ifndef MOUNT_ATTR_RDONLY
 #define MOUNT_ATTR_RDONLY 0x00000001
 #endif
+#ifndef MOUNT_ATTR_IDMAP
+#define MOUNT_ATTR_IDMAP 0x00100000
+#endif
+/* struct mount_attr of mount_setattr(2) */
+struct mount_attr_compat {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE 1
 #endif

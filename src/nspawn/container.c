@@ -337,6 +337,9 @@ static int __attribute__((noreturn)) child_main(struct container *c, int sync)
 	r = sync_recv(sync, &m, NULL);
 	if (r <= 0 || m.type != SYNC_GO)
 		_exit(EXIT_FAIL);	/* the monitor is gone: nobody to tell */
+	r = c->userns.mode != USERNS_NO ? userns_become_root() : 0;
+	if (r < 0)
+		child_fail(sync, r, "cannot become root of the user namespace");
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(sync, errno, "cannot create the cgroup namespace");
 	/* #2: the file system the container will see */
@@ -379,11 +382,20 @@ pid_t container_spawn(struct container *c, int *pidfd, int *sync, bool *in_cgrou
 	int sp[2];
 	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
 	long pid;
+	int r;
 
 	if (c->o->private_network)
 		flags |= CLONE_NEWNET;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		return -errno;
+	if (c->userns.mode != USERNS_NO)
+		flags |= CLONE_NEWUSER;	/* owns the others, made with it */
+	r = userns_spawn_tree(c);
+	if (r < 0)
+		return r;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		r = -errno;
+		close_safe(&c->userns.tree_fd);
+		return r;
+	}
 	*pidfd = -1;
 	*in_cgroup = c->cgroup_fd >= 0;
 	pid = clone3_into(flags, pidfd, c->cgroup_fd);
@@ -404,6 +416,7 @@ pid_t container_spawn(struct container *c, int *pidfd, int *sync, bool *in_cgrou
 
 		close(sp[0]);
 		close(sp[1]);
+		close_safe(&c->userns.tree_fd);
 		return -e;
 	}
 	if (pid == 0) {
@@ -411,6 +424,7 @@ pid_t container_spawn(struct container *c, int *pidfd, int *sync, bool *in_cgrou
 		child_main(c, sp[1]);
 	}
 	close(sp[1]);
+	close_safe(&c->userns.tree_fd);	/* the child's to mount now */
 	*sync = sp[0];
 	return (pid_t)pid;
 }

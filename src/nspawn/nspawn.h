@@ -80,7 +80,8 @@ struct nspawn_opts {
 	bool quiet;
 	uint64_t memory_max, tasks_max;	/* UINT64_MAX: unset */
 	uint64_t cpu_weight;		/* 0: unset */
-	char *private_users;		/* raw option value; the isolation issue fills it in */
+	char *private_users;		/* raw PrivateUsers=, read by userns_prepare() */
+	char *private_users_ownership;	/* raw PrivateUsersOwnership= */
 	char *log_file;			/* console log (machined passes it) */
 	int stop_timeout_s;		/* poweroff grace time before SIGKILL */
 	enum restart_policy restart;	/* [Machbox] Restart=, used by machined */

@@ -9,6 +9,7 @@
 #include "machbox.h"
 #include "nspawn/nspawn.h"
 #include "nspawn/seccomp.h"
+#include "nspawn/userns.h"
 
 void nspawn_opts_init(struct nspawn_opts *o)
 {
@@ -42,6 +43,7 @@ void nspawn_opts_free(struct nspawn_opts *o)
 	free(o->chdir);
 	free(o->hostname);
 	free(o->private_users);
+	free(o->private_users_ownership);
 	for (i = 0; i < o->n_syscall_filter; i++)
 		free(o->syscall_filter[i]);
 	free(o->network_bridge);
@@ -217,6 +219,13 @@ static void help(void)
 	       "     --stop-timeout=SECONDS Time the guest gets to power off before SIGKILL\n"
 	       "\n"
 	       "Security:\n"
+	       "     --private-users=no|yes|pick|identity|BASE[:RANGE]\n"
+	       "                            Run within user namespace (pick: a free 64K\n"
+	       "                            range chosen from the machine name)\n"
+	       "     --private-users-ownership=auto|map|chown|off\n"
+	       "                            Adjust the image's file ownership to the range\n"
+	       "  -U                        Equivalent to --private-users=pick\n"
+	       "                            --private-users-ownership=auto\n"
 	       "     --system-call-filter=LIST|~LIST\n"
 	       "                            Allow (or with ~ deny) system calls by name or\n"
 	       "                            group: @clock @module @keyring @swap @raw-io @reboot\n"
@@ -231,6 +240,7 @@ enum {
 	OPT_KILL_SIGNAL, OPT_CONSOLE, OPT_SETTINGS, OPT_RESOLV_CONF,
 	OPT_PROPERTY, OPT_LOG_FILE, OPT_STOP_TIMEOUT, OPT_NETWORK_BRIDGE, OPT_NETWORK_ZONE,
 	OPT_SYSCALL_FILTER, OPT_NETWORK_INTERFACE, OPT_NETWORK_MACVLAN,
+	OPT_PRIVATE_USERS, OPT_PRIVATE_USERS_OWNERSHIP,
 };
 
 static const struct option options[] = {
@@ -267,6 +277,8 @@ static const struct option options[] = {
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 	{ "system-call-filter", required_argument, NULL, OPT_SYSCALL_FILTER },
+	{ "private-users", optional_argument, NULL, OPT_PRIVATE_USERS },
+	{ "private-users-ownership", required_argument, NULL, OPT_PRIVATE_USERS_OWNERSHIP },
 	{ 0 }
 };
 
@@ -507,6 +519,33 @@ static int parse_network(struct nspawn_opts *o, int c, const char *arg)
 	return r < 0 ? r : 0;
 }
 
+/* -U, --private-users[=], --private-users-ownership=: checked here, kept
+ * raw as PrivateUsers= is; 0, EXIT_USAGE or -errno */
+static int parse_userns(struct nspawn_opts *o, int c, const char *arg)
+{
+	enum userns_owner own;
+	struct userns u;
+	int r;
+
+	if (c == OPT_PRIVATE_USERS_OWNERSHIP) {
+		if (userns_parse_owner(arg, &own) < 0)
+			return usage_error("bad --private-users-ownership= value '%s' (auto, map, chown, off)", arg);
+		r = replace_str(&o->private_users_ownership, arg);
+	} else {
+		arg = c == 'U' ? "pick" : arg ? arg : "yes";
+		if (userns_parse(arg, &u) < 0)
+			return usage_error("bad --private-users= value '%s' (no, yes, pick, identity, BASE[:RANGE])", arg);
+		if (!CFG_PRIVATE_USERS && u.mode != USERNS_NO)
+			return usage_error("user namespaces are not built into this machbox");
+		r = replace_str(&o->private_users, arg);
+		/* systemd's -U: pick, and the image's ownership made to fit */
+		if (r == 0 && c == 'U')
+			r = replace_str(&o->private_users_ownership, "auto");
+	}
+	o->set_mask |= SET_PRIVATE_USERS;
+	return r < 0 ? r : 0;
+}
+
 /* One option; returns 0, or a usage error already reported (EXIT_USAGE),
  * or -ENOMEM. */
 static int parse_one(struct nspawn_opts *o, int c, const char *arg)
@@ -636,6 +675,10 @@ static int parse_one(struct nspawn_opts *o, int c, const char *arg)
 		o->set_mask |= SET_SYSCALLS;
 		break;
 	}
+	case 'U':
+	case OPT_PRIVATE_USERS:
+	case OPT_PRIVATE_USERS_OWNERSHIP:
+		return parse_userns(o, c, arg);
 	case OPT_LOG_FILE:
 		r = replace_str(&o->log_file, arg);
 		break;
@@ -656,7 +699,7 @@ int nspawn_parse_args(struct nspawn_opts *o, int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;	/* reset: the tests call this more than once */
-	while ((c = getopt_long(argc, argv, "+hD:i:M:bu:E:xPqnp:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hD:i:M:bu:E:xPqnp:U", options, NULL)) != -1) {
 		if (c == 'h') {
 			help();
 			return 0;

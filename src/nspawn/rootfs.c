@@ -150,7 +150,17 @@ static int setup_proc_sys(struct container *c)
 		if (r < 0)
 			return r;
 	}
-	r = mount_in(c->rootfd, "sysfs", "/sys", "sysfs", MNT_RO_FLAGS, NULL, 1);
+	/* sysfs belongs to a network namespace: a user namespace may mount
+	 * only its own's, so without one it gets the host's, read-only
+	 * (recursively: the host's mounts below are locked to it, and their
+	 * files are not the unprivileged guest root's to write) */
+	if (c->userns.mode != USERNS_NO && !c->o->private_network) {
+		r = mount_in(c->rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC, NULL, 1);
+		if (r == 0)
+			r = remount_top(c->rootfd, "/sys", MNT_RO_FLAGS);
+	} else {
+		r = mount_in(c->rootfd, "sysfs", "/sys", "sysfs", MNT_RO_FLAGS, NULL, 1);
+	}
 	if (r < 0)
 		return r;
 	if (c->has_cgroup)
@@ -472,6 +482,11 @@ static int prepare_root(struct container *c)
 		r = raw_image_mount(c->image, c->root, ro ? MS_RDONLY : 0);
 		if (r < 0)
 			return failed(r, "cannot mount %s (%s)", c->o->image, c->image->fstype);
+	} else if (c->userns.tree_fd >= 0) {
+		/* the idmapped copy the monitor made of it */
+		if (syscall(SYS_move_mount, c->userns.tree_fd, "", AT_FDCWD, c->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			return failed(errno, "cannot mount the idmapped %s", c->root);
+		close_safe(&c->userns.tree_fd);
 	} else if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		return failed(errno, "cannot bind %s", c->root);
 	}

@@ -464,6 +464,7 @@ static const struct key keys[] = {
 	{ SECT_FILES, "Bind", p_mount, SET_MOUNTS, PRIV, MNT_BIND },
 	{ SECT_FILES, "BindReadOnly", p_mount, SET_MOUNTS, PRIV, MNT_BIND_RO },
 	{ SECT_FILES, "TemporaryFileSystem", p_mount, SET_MOUNTS, PRIV, MNT_TMPFS },
+	{ SECT_FILES, "PrivateUsersOwnership", p_string, SET_PRIVATE_USERS, PRIV, OFF(private_users_ownership) },
 	{ SECT_FILES, "BindUser", NULL, 0, LATER, 0 },
 	{ SECT_NETWORK, "Private", p_bool, SET_NETWORK, PRIV, OFF(private_network) },
 	{ SECT_NETWORK, "VirtualEthernet", p_bool, SET_NETWORK, PRIV, OFF(network_veth) },
@@ -729,8 +730,10 @@ void settings_merge(struct nspawn_opts *c, struct nspawn_opts *f, enum settings_
 		memcpy(c->ports, f->ports, sizeof(f->ports));
 		c->n_ports = f->n_ports;
 	}
-	if (take & SET_PRIVATE_USERS)
+	if (take & SET_PRIVATE_USERS) {
 		move_str(&c->private_users, &f->private_users);
+		move_str(&c->private_users_ownership, &f->private_users_ownership);
+	}
 	if (take & SET_RESOLV)
 		c->resolv_conf = f->resolv_conf;
 	merge_values(c, f, take, &def);
