@@ -236,15 +236,84 @@ static int try_map(struct container *c)
 	return 0;
 }
 
-int userns_spawn_tree(struct container *c)
+void userns_close_trees(struct userns *u)
 {
-	struct userns *u = &c->userns;
+	unsigned i;
 
 	close_safe(&u->tree_fd);
-	if (u->mode == USERNS_NO || u->idmap_fd < 0)
+	for (i = 0; i < u->n_binds; i++)
+		if (u->bind_fd[i] >= 0)
+			close(u->bind_fd[i]);
+	u->n_binds = 0;
+}
+
+/* A detached copy of a host path's mount tree (OPEN_TREE_CLONE needs the
+ * host's privileges; the child moves it into its own namespace) */
+static int clone_tree(const char *path, bool recursive)
+{
+	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
+			      OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+
+	return fd < 0 ? -errno : fd;
+}
+
+int userns_spawn_trees(struct container *c)
+{
+	struct mount_attr_compat a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)c->userns.idmap_fd };
+	struct userns *u = &c->userns;
+	const struct custom_mount *m;
+	unsigned i;
+
+	userns_close_trees(u);
+	if (!userns_on(u))
 		return 0;
-	u->tree_fd = idmapped_tree(c->root, u->idmap_fd);
-	return u->tree_fd < 0 ? u->tree_fd : 0;
+	u->tree_fd = clone_tree(c->root, true);
+	if (u->tree_fd < 0)
+		return u->tree_fd;
+	/* the idmapping is the top mount's: the image's own file system */
+	if (u->idmap_fd >= 0 && syscall(SYS_mount_setattr, u->tree_fd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
+		int e = errno;
+
+		close_safe(&u->tree_fd);
+		return -e;
+	}
+	/* a source that fails is the child's to report, with the others */
+	for (i = 0; i < c->o->n_mounts; i++) {
+		m = &c->o->mounts[i];
+		u->bind_fd[i] = m->kind == MNT_TMPFS ? -1 : clone_tree(m->source, m->recursive);
+		u->n_binds = i + 1;
+	}
+	return 0;
+}
+
+int userns_mount_root(struct container *c)
+{
+	int fs, mnt, r = 0;
+
+	/* a private tmpfs stacked on the child's cwd, the image directory
+	 * (the monitor's cwd at clone time): "root" in it is a mount point
+	 * the child reaches whatever the modes of the host's directories */
+	fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		r = -errno;
+		close(fs);
+		return r;
+	}
+	mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+	close(fs);
+	if (mnt < 0)
+		return -errno;
+	if (syscall(SYS_move_mount, mnt, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+	    fchdir(mnt) < 0 || mkdir("root", 0755) < 0 ||
+	    syscall(SYS_move_mount, c->userns.tree_fd, "", AT_FDCWD, "root", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = -errno;
+	close(mnt);
+	close_safe(&c->userns.tree_fd);
+	if (r == 0)
+		strcpy(c->root, "root");
+	return r;
 }
 
 /* --- choosing --- */
@@ -370,7 +439,7 @@ int userns_attach(const struct container *c, const struct machine_cgroup *cg, pi
 	char path[64], map[48];
 	int r;
 
-	if (u->mode == USERNS_NO)
+	if (!userns_on(u))
 		return 0;
 	/* root writes the maps: no need to deny setgroups */
 	userns_map_line(u, map, sizeof(map));
@@ -396,7 +465,7 @@ int userns_become_root(void)
 
 void userns_release(struct userns *u)
 {
-	close_safe(&u->tree_fd);
+	userns_close_trees(u);
 	close_safe(&u->idmap_fd);
 	close_safe(&u->lockfd);
 }

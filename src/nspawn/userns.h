@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "machbox.h"
+#include "nspawn/nspawn.h"
+
 /* systemd's pick range: above the 16-bit users, below the 2^31 edge */
 #define USERNS_PICK_MIN 0x00080000u
 #define USERNS_PICK_MAX 0x6FFF0000u
@@ -29,11 +32,21 @@ struct userns {
 	uint32_t shift, range;
 	int lockfd;		/* flock of $ROOT/run/machbox/uidrange/SHIFT, or -1 */
 	int idmap_fd;		/* a user namespace with our map, for the idmapped root */
-	int tree_fd;		/* this boot's idmapped root, moved into place by the child */
+	/* this boot's root and --bind sources (or -errno), cloned by the
+	 * monitor: the child may not reach them through the host's paths */
+	int tree_fd;
+	int bind_fd[NSPAWN_MAX_MOUNTS];
+	unsigned n_binds;
 };
 
 struct container;
 struct machine_cgroup;
+
+/* a user namespace in use (compiled out with CONFIG_PRIVATE_USERS off) */
+static inline bool userns_on(const struct userns *u)
+{
+	return CFG_PRIVATE_USERS && u->mode != USERNS_NO;
+}
 
 /* "no", "yes", "pick", "identity", "BASE[:RANGE]" (numbers are never
  * booleans, as in systemd): 0 or -EINVAL */
@@ -50,8 +63,12 @@ void userns_map_line(const struct userns *u, char *buf, size_t len);
  * ownership made right (chown, or an idmapping checked).  0, or an exit
  * code with the one-line error already printed. */
 int userns_prepare(struct container *c);
-/* Before each clone: this boot's idmapped root tree (or nothing) */
-int userns_spawn_tree(struct container *c);
+/* Before each clone: this boot's root and bind trees; 0 or -errno */
+int userns_spawn_trees(struct container *c);
+void userns_close_trees(struct userns *u);
+/* Child, before its root is set up: the image tree mounted at c->root,
+ * which becomes a path relative to the child's cwd.  0 or -errno. */
+int userns_mount_root(struct container *c);
 /* #1, monitor: the child's uid/gid maps, and its cgroup delegated to its
  * root.  0 or -errno. */
 int userns_attach(const struct container *c, const struct machine_cgroup *cg, pid_t pid);
