@@ -532,7 +532,10 @@ static int parse_userns(struct nspawn_opts *o, int c, const char *arg)
 			return usage_error("bad --private-users-ownership= value '%s' (auto, map, chown, off)", arg);
 		r = replace_str(&o->private_users_ownership, arg);
 	} else {
-		arg = c == 'U' ? "pick" : arg ? arg : "yes";
+		/* -U: pick where the kernel has user namespaces, else no */
+		if (c == 'U')
+			arg = CFG_PRIVATE_USERS && access("/proc/self/ns/user", F_OK) == 0 ? "pick" : "no";
+		arg = arg ? arg : "yes";
 		if (userns_parse(arg, &u) < 0)
 			return usage_error("bad --private-users= value '%s' (no, yes, pick, identity, BASE[:RANGE])", arg);
 		if (!CFG_PRIVATE_USERS && u.mode != USERNS_NO)
