@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "fileio.h"
 #include "machbox.h"
+#include "nspawn/binduser.h"
 #include "nspawn/container.h"
 #include "nspawn/monitor.h"
 #include "nspawn/nspawn.h"
@@ -477,6 +478,9 @@ static int prepare(struct nspawn_opts *o, struct container *c, struct raw_image 
 	if (r)
 		return r;
 	r = userns_prepare(c);
+	if (r)
+		return r;
+	r = binduser_prepare(c);
 	if (r)
 		return r;
 	machine_id_from_name(c->machine, c->machine_id, c->uuid);

@@ -9,6 +9,7 @@
 #include "machbox.h"
 #include "nspawn/nspawn.h"
 #include "nspawn/seccomp.h"
+#include "nspawn/binduser.h"
 #include "nspawn/userns.h"
 
 void nspawn_opts_init(struct nspawn_opts *o)
@@ -44,6 +45,8 @@ void nspawn_opts_free(struct nspawn_opts *o)
 	free(o->hostname);
 	free(o->private_users);
 	free(o->private_users_ownership);
+	for (i = 0; i < o->n_bind_users; i++)
+		free(o->bind_users[i]);
 	for (i = 0; i < o->n_syscall_filter; i++)
 		free(o->syscall_filter[i]);
 	free(o->network_bridge);
@@ -209,6 +212,7 @@ static void help(void)
 	       "     --bind-ro=PATH[:PATH[:OPTIONS]\n"
 	       "                            Similar, but creates a read-only bind mount\n"
 	       "     --tmpfs=PATH:[OPTIONS] Mount an empty tmpfs to the specified directory\n"
+	       "     --bind-user=NAME       Bind user from host to container\n"
 	       "\n"
 	       "Input/Output:\n"
 	       "     --console=MODE         Select how stdin/stdout/stderr and /dev/console are\n"
@@ -220,12 +224,10 @@ static void help(void)
 	       "\n"
 	       "Security:\n"
 	       "     --private-users=no|yes|pick|identity|BASE[:RANGE]\n"
-	       "                            Run within user namespace (pick: a free 64K\n"
-	       "                            range chosen from the machine name)\n"
+	       "                            Run within user namespace\n"
 	       "     --private-users-ownership=auto|map|chown|off\n"
-	       "                            Adjust the image's file ownership to the range\n"
+	       "                            Adjust OS tree ownership to the user namespace\n"
 	       "  -U                        Equivalent to --private-users=pick\n"
-	       "                            --private-users-ownership=auto\n"
 	       "     --system-call-filter=LIST|~LIST\n"
 	       "                            Allow (or with ~ deny) system calls by name or\n"
 	       "                            group: @clock @module @keyring @swap @raw-io @reboot\n"
@@ -240,7 +242,7 @@ enum {
 	OPT_KILL_SIGNAL, OPT_CONSOLE, OPT_SETTINGS, OPT_RESOLV_CONF,
 	OPT_PROPERTY, OPT_LOG_FILE, OPT_STOP_TIMEOUT, OPT_NETWORK_BRIDGE, OPT_NETWORK_ZONE,
 	OPT_SYSCALL_FILTER, OPT_NETWORK_INTERFACE, OPT_NETWORK_MACVLAN,
-	OPT_PRIVATE_USERS, OPT_PRIVATE_USERS_OWNERSHIP,
+	OPT_PRIVATE_USERS, OPT_PRIVATE_USERS_OWNERSHIP, OPT_BIND_USER,
 };
 
 static const struct option options[] = {
@@ -279,6 +281,7 @@ static const struct option options[] = {
 	{ "system-call-filter", required_argument, NULL, OPT_SYSCALL_FILTER },
 	{ "private-users", optional_argument, NULL, OPT_PRIVATE_USERS },
 	{ "private-users-ownership", required_argument, NULL, OPT_PRIVATE_USERS_OWNERSHIP },
+	{ "bind-user", required_argument, NULL, OPT_BIND_USER },
 	{ 0 }
 };
 
@@ -682,6 +685,14 @@ static int parse_one(struct nspawn_opts *o, int c, const char *arg)
 	case OPT_PRIVATE_USERS:
 	case OPT_PRIVATE_USERS_OWNERSHIP:
 		return parse_userns(o, c, arg);
+	case OPT_BIND_USER:
+		r = nspawn_add_bind_user(o, arg);
+		if (r == -EINVAL)
+			return usage_error("bad user name '%s'", arg);
+		if (r == -E2BIG)
+			return usage_error("too many --bind-user= options");
+		o->set_mask |= SET_BIND_USER;
+		break;
 	case OPT_LOG_FILE:
 		r = replace_str(&o->log_file, arg);
 		break;

@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "inroot.h"
 #include "machbox.h"
+#include "nspawn/binduser.h"
 #include "nspawn/container.h"
 #include "nspawn/rawimage.h"
 #include "nspawn/rootfs.h"
@@ -543,6 +544,13 @@ int rootfs_setup(struct container *c, int *master)
 			     "mode=1777,size=20%,nr_inodes=400k", 1);
 	for (i = 0; r == 0 && i < c->o->n_mounts; i++)
 		r = setup_custom_mount(c, i);
+	if (r == 0 && CFG_PRIVATE_USERS && c->userns.n_users) {
+		const char *what = "";
+
+		r = binduser_setup(c, &what);
+		if (r < 0)
+			r = failed(r, "%s", what);
+	}
 	if (r == 0)
 		r = setup_resolv(c);
 	if (r == 0)

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "compat.h"
 #include "fileio.h"
 #include "machbox.h"
+#include "nspawn/binduser.h"
 #include "nspawn/container.h"
 #include "nspawn/uidshift.h"
 #include "nspawn/userns.h"
@@ -97,6 +97,38 @@ void userns_map_line(const struct userns *u, char *buf, size_t len)
 	snprintf(buf, len, "0 %u %u\n", u->shift, u->range);
 }
 
+static int map_add(char *buf, size_t len, size_t *n, uint32_t in, uint32_t out, uint32_t count)
+{
+	int k = snprintf(buf + *n, len - *n, "%u %u %u\n", in, out, count);
+
+	if (k < 0 || (size_t)k >= len - *n)
+		return -ENAMETOOLONG;
+	*n += (size_t)k;
+	return 0;
+}
+
+int userns_map_text(const struct userns *u, bool gid, char *buf, size_t len)
+{
+	uint32_t next = 0;
+	size_t n = 0;
+	unsigned i;
+	int r = 0;
+
+	buf[0] = 0;
+	for (i = 0; r == 0 && i < u->n_users; i++) {
+		const struct bound_user *b = &u->users[i];
+
+		if (b->uid > next)
+			r = map_add(buf, len, &n, next, u->shift + next, b->uid - next);
+		if (r == 0)
+			r = map_add(buf, len, &n, b->uid, gid ? b->host_gid : b->host_uid, 1);
+		next = b->uid + 1;
+	}
+	if (r == 0 && next < u->range)
+		r = map_add(buf, len, &n, next, u->shift + next, u->range - next);
+	return r;
+}
+
 /* --- the range: locked for the monitor's life (the janitor inherits the
  * lock and drops it last) --- */
 
@@ -130,12 +162,6 @@ static int lock_range(struct userns *u, const char *machine)
 	return 0;
 }
 
-/* systemd's superficial check: a host user or group at either end */
-static bool range_known_to_host(uint32_t base)
-{
-	return getpwuid(base) || getpwuid(base + 0xFFFE) || getgrgid(base) || getgrgid(base + 0xFFFE);
-}
-
 static bool pickable(uint32_t base)
 {
 	return base >= USERNS_PICK_MIN && base <= USERNS_PICK_MAX - USERNS_RANGE &&
@@ -151,7 +177,8 @@ static int pick_range(struct userns *u, const char *machine, uint32_t root_base)
 	int r;
 
 	for (i = 0; i < PICK_TRIES; cand = userns_candidate(machine, i++)) {
-		if (!pickable(cand) || range_known_to_host(cand))
+		/* systemd looks at both ends; any host id in it is ours to avoid */
+		if (!pickable(cand) || host_ids_in(cand, USERNS_RANGE))
 			continue;
 		u->shift = cand;
 		r = lock_range(u, machine);
@@ -335,18 +362,16 @@ static int settle_owner(struct container *c, enum userns_owner want, uint32_t ro
 			return 0;
 		}
 		if (want == OWN_MAP)
-			return msg("cannot map %s into the user namespace (idmapped mount): %s", c->root,
-				   strerror(-r)), EXIT_FAIL;
+			return fail_errno(r, "cannot idmap %s", c->root);
 	} else if (want == OWN_MAP) {
-		return msg("%s is owned by the shifted range %u: idmapping needs a tree owned from 0 "
-			   "(use --private-users-ownership=chown)", c->root, root_base), EXIT_FAIL;
+		return msg("%s is chowned to %u: map needs it owned from 0 (use chown)", c->root, root_base),
+			EXIT_FAIL;
 	}
 	if (frozen)
-		return msg("%s would have to be chowned to %u, which --read-only, --ephemeral and "
-			   "--volatile= forbid", c->root, u->shift), EXIT_FAIL;
+		return msg("%s needs a chown to %u, which --read-only, --ephemeral, --volatile= forbid",
+			   c->root, u->shift), EXIT_FAIL;
 	if (u->range != USERNS_RANGE || (u->shift & (USERNS_RANGE - 1)))
-		return msg("chowning %s needs a 65536 range at a multiple of 65536, not %u:%u",
-			   c->root, u->shift, u->range), EXIT_FAIL;
+		return msg("chown needs a 65536 range at a multiple of 65536"), EXIT_FAIL;
 	if (!o->quiet)
 		msg("Shifting the ownership of %s from %u to %u.", c->root, root_base, u->shift);
 	r = uid_shift_tree(c->rootfd, root_base, u->shift, USERNS_RANGE);
@@ -436,16 +461,19 @@ static int delegate_cgroup(const struct machine_cgroup *cg, uint32_t id)
 int userns_attach(const struct container *c, const struct machine_cgroup *cg, pid_t pid)
 {
 	const struct userns *u = &c->userns;
-	char path[64], map[48];
+	char path[64], map[512];
 	int r;
 
 	if (!userns_on(u))
 		return 0;
 	/* root writes the maps: no need to deny setgroups */
-	userns_map_line(u, map, sizeof(map));
+	r = userns_map_text(u, false, map, sizeof(map));
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-	r = write_file_at(AT_FDCWD, path, map, 0, 0);
+	if (r == 0)
+		r = write_file_at(AT_FDCWD, path, map, 0, 0);
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	if (r == 0)
+		r = userns_map_text(u, true, map, sizeof(map));
 	if (r == 0)
 		r = write_file_at(AT_FDCWD, path, map, 0, 0);
 	if (r == 0)

@@ -37,6 +37,14 @@ struct userns {
 	int tree_fd;
 	int bind_fd[NSPAWN_MAX_MOUNTS];
 	unsigned n_binds;
+	struct bound_user {		/* BindUser=, ascending by uid */
+		char name[33];
+		char shell[64];
+		uint32_t uid;		/* in the guest, also its gid */
+		uint32_t host_uid, host_gid;
+	} users[NSPAWN_MAX_BIND_USERS];
+	unsigned n_users;
+	bool passwd_copy;	/* the guest has no nss-systemd to read the records */
 };
 
 struct container;
@@ -58,6 +66,9 @@ int userns_parse_owner(const char *s, enum userns_owner *ret);
 uint32_t userns_candidate(const char *name, unsigned attempt);
 /* "0 SHIFT RANGE\n", as /proc/PID/uid_map wants it */
 void userns_map_line(const struct userns *u, char *buf, size_t len);
+/* The container's uid_map (gid_map with GID): the range, split around the
+ * bound users' one-id lines.  -ENAMETOOLONG when BUF is too small. */
+int userns_map_text(const struct userns *u, bool gid, char *buf, size_t len);
 
 /* Monitor, before the janitor: the range chosen and locked, the image's
  * ownership made right (chown, or an idmapping checked).  0, or an exit

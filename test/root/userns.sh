@@ -114,7 +114,7 @@ testing "chown: the guest sees them as root's" "echo '$out' | awk 'NR==2 {print 
 testing "chown: set-uid bits survive" "stat -c %A $R/bin/busybox | cut -c4" "s"
 testing "pick reuses the recorded range" "ns -U /usr/bin/payload cat /proc/self/uid_map | awk '{print \$2}'" "$cbase"
 testing "map with the range it was chowned to is a no-op" "ns --private-users=pick --private-users-ownership=map /usr/bin/payload stat /root/made-in-chown | grep -o 'uid=[0-9]*'" "uid=0"
-testing_grep "map refuses a tree chowned to another range" "{ ns --private-users=655360 --private-users-ownership=map true; echo rc=\$?; } 2>&1 | tr '\\n' ' '" "idmapping needs a tree owned from 0.*rc=1"
+testing_grep "map refuses a tree chowned to another range" "{ ns --private-users=655360 --private-users-ownership=map true; echo rc=\$?; } 2>&1 | tr '\\n' ' '" "map needs it owned from 0.*rc=1"
 testing "identity + chown shifts it back" "ns --private-users=identity --private-users-ownership=chown true && owner $R && owner $R/root/made-in-chown" "0:0
 0:0"
 testing_grep "chown of a read-only image is refused" "{ ns --read-only --private-users=655360 --private-users-ownership=chown true; echo rc=\$?; } 2>&1 | tr '\\n' ' '" "forbid.*rc=1"

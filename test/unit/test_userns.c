@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "machbox.h"
+#include "nspawn/binduser.h"
 #include "nspawn/nspawn.h"
 #include "nspawn/userns.h"
 #include "tap.h"
@@ -83,6 +84,43 @@ static void test_map_line(void)
 	is_str(buf, "0 524288 65536\n", "uid_map line");
 }
 
+static void test_map_text(void)
+{
+	struct userns u = { .shift = 524288, .range = 65536, .n_users = 2 };
+	char buf[512], tiny[8];
+
+	u.users[0] = (struct bound_user){ .uid = 60514, .host_uid = 1000, .host_gid = 1001 };
+	u.users[1] = (struct bound_user){ .uid = 60516, .host_uid = 1002, .host_gid = 1003 };
+	is_int(userns_map_text(&u, false, buf, sizeof(buf)), 0, "uid_map with two bound users");
+	is_str(buf, "0 524288 60514\n60514 1000 1\n60515 584803 1\n60516 1002 1\n60517 584805 5019\n",
+	       "the range split around each bound uid");
+	is_int(userns_map_text(&u, true, buf, sizeof(buf)), 0, "gid_map");
+	is_str(buf, "0 524288 60514\n60514 1001 1\n60515 584803 1\n60516 1003 1\n60517 584805 5019\n",
+	       "gid_map maps the host gids");
+	u.n_users = 0;
+	userns_map_text(&u, false, buf, sizeof(buf));
+	is_str(buf, "0 524288 65536\n", "no bound users: one line");
+	is_int(userns_map_text(&u, false, tiny, sizeof(tiny)), -ENAMETOOLONG, "a short buffer is an error");
+}
+
+static void test_bind_user_names(void)
+{
+	struct nspawn_opts o;
+
+	nspawn_opts_init(&o);
+	is_int(nspawn_add_bind_user(&o, "alan"), 0, "a user name");
+	is_int(nspawn_add_bind_user(&o, "alan"), 0, "the same twice");
+	is_int(o.n_bind_users, 1, "is added once");
+	is_int(nspawn_add_bind_user(&o, "a:b"), -EINVAL, "no colon");
+	is_int(nspawn_add_bind_user(&o, "-x"), -EINVAL, "no leading dash");
+	is_int(nspawn_add_bind_user(&o, "12"), -EINVAL, "not a number");
+	is_int(nspawn_add_bind_user(&o, ""), -EINVAL, "not empty");
+	is_int(nspawn_add_bind_user(&o, "b") | nspawn_add_bind_user(&o, "c") | nspawn_add_bind_user(&o, "d"), 0,
+	       "four users");
+	is_int(nspawn_add_bind_user(&o, "e"), -E2BIG, "a fifth is too many");
+	nspawn_opts_free(&o);
+}
+
 static int parse(struct nspawn_opts *o, int argc, char **argv)
 {
 	int r;
@@ -128,6 +166,8 @@ int main(void)
 	test_owner();
 	test_pick();
 	test_map_line();
+	test_map_text();
+	test_bind_user_names();
 	test_cmdline();
 	return tap_done();
 }
