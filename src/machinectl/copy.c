@@ -67,17 +67,20 @@ static void userns_of(pid_t leader, struct copy *c)
 	}
 }
 
-/* host owner u is the guest's u on the way in, and back on the way out */
+/* host owner u is the guest's u on the way in, and back on the way out;
+ * what the range cannot hold is nobody */
+static uint32_t shift_id(const struct copy *c, uint32_t id)
+{
+	if (c->to_guest)
+		return c->shift + (id < c->range ? id : 65534);
+	return id - c->shift < c->range ? id - c->shift : 65534;
+}
+
 static void shift_owner(const struct copy *c, struct stat *st)
 {
-	if (!c->range)
-		return;
-	if (c->to_guest) {
-		st->st_uid = st->st_uid < c->range ? st->st_uid + c->shift : c->shift + 65534;
-		st->st_gid = st->st_gid < c->range ? st->st_gid + c->shift : c->shift + 65534;
-	} else {
-		st->st_uid = st->st_uid - c->shift < c->range ? st->st_uid - c->shift : 65534;
-		st->st_gid = st->st_gid - c->shift < c->range ? st->st_gid - c->shift : 65534;
+	if (c->range) {
+		st->st_uid = shift_id(c, st->st_uid);
+		st->st_gid = shift_id(c, st->st_gid);
 	}
 }
 

@@ -190,6 +190,17 @@ static int pick_range(struct userns *u, const char *machine, uint32_t root_base)
 
 /* --- idmapped root --- */
 
+static int write_maps(pid_t pid, const char *uid_map, const char *gid_map)
+{
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	r = write_file_at(AT_FDCWD, path, uid_map, 0, 0);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	return r < 0 ? r : write_file_at(AT_FDCWD, path, gid_map, 0, 0);
+}
+
 /* An empty user namespace with the container's map: mount_setattr() takes
  * the idmapping from it.  A child made in it waits until we have its fd. */
 static int make_idmap_userns(const struct userns *u)
@@ -213,11 +224,7 @@ static int make_idmap_userns(const struct userns *u)
 		return -errno;
 	}
 	userns_map_line(u, map, sizeof(map));
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-	r = write_file_at(AT_FDCWD, path, map, 0, 0);
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
-	if (r == 0)
-		r = write_file_at(AT_FDCWD, path, map, 0, 0);
+	r = write_maps(pid, map, map);
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 	if (r == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		r = -errno;
@@ -227,16 +234,19 @@ static int make_idmap_userns(const struct userns *u)
 	return r < 0 ? r : fd;
 }
 
-/* A detached copy of the root directory's mount, idmapped: on-disk ids
- * 0..RANGE-1 appear as SHIFT.. on the host and as themselves inside */
-static int idmapped_tree(const char *root, int userns_fd)
+/* A detached copy of a host path's mount tree (OPEN_TREE_CLONE needs the
+ * host's privileges; the child moves it into its own namespace), with
+ * IDMAP_FD (>= 0) its top mount idmapped: on-disk ids 0..RANGE-1 appear
+ * as SHIFT.. on the host and as themselves inside */
+static int clone_tree(const char *path, bool recursive, int idmap_fd)
 {
-	struct mount_attr_compat a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd };
-	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, root, OPEN_TREE_CLONE | O_CLOEXEC);
+	struct mount_attr_compat a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)idmap_fd };
+	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
+			      OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
 
 	if (fd < 0)
 		return -errno;
-	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
+	if (idmap_fd >= 0 && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
 		int e = errno;
 
 		close(fd);
@@ -254,7 +264,7 @@ static int try_map(struct container *c)
 	u->idmap_fd = make_idmap_userns(u);
 	if (u->idmap_fd < 0)
 		return u->idmap_fd;
-	fd = idmapped_tree(c->root, u->idmap_fd);
+	fd = clone_tree(c->root, true, u->idmap_fd);
 	if (fd < 0) {
 		close_safe(&u->idmap_fd);
 		return fd;
@@ -274,19 +284,8 @@ void userns_close_trees(struct userns *u)
 	u->n_binds = 0;
 }
 
-/* A detached copy of a host path's mount tree (OPEN_TREE_CLONE needs the
- * host's privileges; the child moves it into its own namespace) */
-static int clone_tree(const char *path, bool recursive)
-{
-	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
-			      OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
-
-	return fd < 0 ? -errno : fd;
-}
-
 int userns_spawn_trees(struct container *c)
 {
-	struct mount_attr_compat a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)c->userns.idmap_fd };
 	struct userns *u = &c->userns;
 	const struct custom_mount *m;
 	unsigned i;
@@ -294,20 +293,14 @@ int userns_spawn_trees(struct container *c)
 	userns_close_trees(u);
 	if (!userns_on(u))
 		return 0;
-	u->tree_fd = clone_tree(c->root, true);
+	/* the idmapping is the top mount's: the image's own file system */
+	u->tree_fd = clone_tree(c->root, true, u->idmap_fd);
 	if (u->tree_fd < 0)
 		return u->tree_fd;
-	/* the idmapping is the top mount's: the image's own file system */
-	if (u->idmap_fd >= 0 && syscall(SYS_mount_setattr, u->tree_fd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
-		int e = errno;
-
-		close_safe(&u->tree_fd);
-		return -e;
-	}
 	/* a source that fails is the child's to report, with the others */
 	for (i = 0; i < c->o->n_mounts; i++) {
 		m = &c->o->mounts[i];
-		u->bind_fd[i] = m->kind == MNT_TMPFS ? -1 : clone_tree(m->source, m->recursive);
+		u->bind_fd[i] = m->kind == MNT_TMPFS ? -1 : clone_tree(m->source, m->recursive, -1);
 		u->n_binds = i + 1;
 	}
 	return 0;
@@ -461,21 +454,17 @@ static int delegate_cgroup(const struct machine_cgroup *cg, uint32_t id)
 int userns_attach(const struct container *c, const struct machine_cgroup *cg, pid_t pid)
 {
 	const struct userns *u = &c->userns;
-	char path[64], map[512];
+	char uid_map[512], gid_map[512];
 	int r;
 
 	if (!userns_on(u))
 		return 0;
 	/* root writes the maps: no need to deny setgroups */
-	r = userns_map_text(u, false, map, sizeof(map));
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	r = userns_map_text(u, false, uid_map, sizeof(uid_map));
 	if (r == 0)
-		r = write_file_at(AT_FDCWD, path, map, 0, 0);
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+		r = userns_map_text(u, true, gid_map, sizeof(gid_map));
 	if (r == 0)
-		r = userns_map_text(u, true, map, sizeof(map));
-	if (r == 0)
-		r = write_file_at(AT_FDCWD, path, map, 0, 0);
+		r = write_maps(pid, uid_map, gid_map);
 	if (r == 0)
 		r = delegate_cgroup(cg, u->shift);
 	return r;
