@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "fileio.h"
 #include "machbox.h"
+#include "nspawn/binduser.h"
 #include "nspawn/container.h"
 #include "nspawn/monitor.h"
 #include "nspawn/nspawn.h"
@@ -332,12 +333,18 @@ struct init_report {
 	char path[64];
 };
 
-static void __attribute__((noreturn)) detect_helper(const struct container *c, int fd)
+static void __attribute__((noreturn)) detect_helper(const struct container *c, int fd, pid_t monitor)
 {
 	struct init_report rep = { 0 };
 	const char *p;
 	int rootfd;
 
+	/* the mount point's lock is the monitor's, not ours to keep alive
+	 * should the monitor be killed while we look; nor do we outlive it */
+	close(c->rootfd);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != monitor)
+		_exit(1);
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		rep.err = -errno;
 	else
@@ -356,7 +363,7 @@ static int detect_in_image(struct container *c, struct init_report *rep)
 {
 	int p[2], status;
 	ssize_t n;
-	pid_t pid;
+	pid_t pid, monitor = getpid();
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
@@ -367,7 +374,7 @@ static int detect_in_image(struct container *c, struct init_report *rep)
 		return -errno;
 	}
 	if (pid == 0)
-		detect_helper(c, p[1]);
+		detect_helper(c, p[1], monitor);
 	close(p[1]);
 	n = read_all(p[0], rep, sizeof(*rep));
 	close(p[0]);
@@ -478,6 +485,12 @@ static int prepare(struct nspawn_opts *o, struct container *c, struct raw_image 
 	r = o->image ? prepare_image(o, c, img) : prepare_dir(o, c);
 	if (r)
 		return r;
+	r = userns_prepare(c);
+	if (r)
+		return r;
+	r = binduser_prepare(c);
+	if (r)
+		return r;
 	machine_id_from_name(c->machine, c->machine_id, c->uuid);
 	if (nspawn_wants_link(o))
 		o->private_network = true;	/* the link lives in its own netns */
@@ -572,7 +585,8 @@ out:
 int nspawn_main(int argc, char **argv)
 {
 	struct nspawn_opts o;
-	struct container c = { .rootfd = -1, .cgroup_fd = -1, .net = { .dhcp_fd = -1 } };
+	struct container c = { .rootfd = -1, .cgroup_fd = -1, .net = { .dhcp_fd = -1 },
+			       .userns = { .lockfd = -1, .idmap_fd = -1, .tree_fd = -1 } };
 	struct machine_cgroup cg = { .dirfd = -1 };
 	struct raw_image img = { .fd = -1, .loopfd = -1 };
 	int r, jfd = -1;
@@ -627,6 +641,7 @@ out:
 	if (c.image && c.rootfd >= 0)
 		rmdir(c.root);
 	close_safe(&c.rootfd);
+	userns_release(&c.userns);
 	/* the loop device detaches when its last user is gone */
 	raw_image_close(&img);
 	nspawn_opts_free(&o);
