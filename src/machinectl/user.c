@@ -110,23 +110,21 @@ int user_session_start(const char *name, const struct enter_opts *o, struct ente
 	snprintf(modes, sizeof(modes), "%u %u %u", (unsigned)o->ws.ws_row, (unsigned)o->ws.ws_col,
 		 (unsigned)((o->login ? SESSION_LOGIN : 0) | (o->no_echo ? SESSION_NO_ECHO : 0) |
 			    (o->no_onlcr ? SESSION_NO_ONLCR : 0)));
+	for (i = 0; o->argv && o->argv[i]; i++)
+		;
+	if (4 + o->n_env + 1 + i > PROTO_MAX_ARGS) {
+		strlcpy_mb(s->err, strerror(E2BIG), sizeof(s->err));
+		return -E2BIG;
+	}
 	args[n++] = name;
 	args[n++] = o->user ? o->user : "";
 	args[n++] = o->term;
 	args[n++] = modes;
-	for (i = 0; i < o->n_env && n < PROTO_MAX_ARGS; i++)
+	for (i = 0; i < o->n_env; i++)
 		args[n++] = o->env[i];
-	for (i = 0; o->argv && o->argv[i] && n < PROTO_MAX_ARGS; i++) {
-		if (!i)
-			args[n++] = "--";
-		if (n < PROTO_MAX_ARGS)
-			args[n++] = o->argv[i];
-	}
-	if (i < o->n_env || (o->argv && o->argv[i]) || n == PROTO_MAX_ARGS) {
-		snprintf(s->err, sizeof(s->err), "at most %d words of command and -E for a user's session",
-			 PROTO_MAX_ARGS - 6);
-		return -E2BIG;
-	}
+	args[n++] = "--";
+	for (i = 0; o->argv && o->argv[i]; i++)
+		args[n++] = o->argv[i];
 	rep = xmalloc(sizeof(*rep));
 	fd = client_open(OP_SHELL, n, args, false, SESSION_START_MS, rep, &s->master);
 	if (fd < 0) {

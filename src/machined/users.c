@@ -11,7 +11,6 @@
  * it; the loop only reaps it.  Workers are counted per uid. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -32,25 +31,41 @@
 
 /* --- who may do what --- */
 
-static bool in_group(uid_t uid, const char *group)
+/* the next ':'-separated field of *P; NULL after the last */
+static char *field(char **p)
 {
-	struct passwd *pw = *group ? getpwuid(uid) : NULL;
-	char user[64];
-	struct group *gr;
-	gid_t gid;
-	char **m;
+	char *f = *p, *e = f ? strchr(f, ':') : NULL;
 
-	if (!pw || strlcpy_mb(user, pw->pw_name, sizeof(user)) >= sizeof(user))
+	if (e)
+		*e++ = 0;
+	*p = e;
+	return f;
+}
+
+/* GROUP's line of /etc/group names USER among its members, or GID is its
+ * own (read here: musl's getgrnam would double this file's code) */
+static bool in_group(const char *user, gid_t gid, const char *group)
+{
+	static char buf[65536];
+	char *line, *save = NULL, *rest, *name, *g, *m;
+	unsigned long long n;
+
+	if (!*group || read_file_at(AT_FDCWD, "/etc/group", buf, sizeof(buf)) < 0)
 		return false;
-	gid = pw->pw_gid;
-	gr = getgrnam(group);
-	if (!gr)
-		return false;
-	if (gr->gr_gid == gid)
-		return true;
-	for (m = gr->gr_mem; m && *m; m++)
-		if (!strcmp(*m, user))
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		rest = line;
+		name = field(&rest);
+		field(&rest);	/* the password */
+		g = field(&rest);
+		if (!rest || strcmp(name, group))
+			continue;
+		if (parse_uint(g, UINT32_MAX - 1, &n) == 0 && (gid_t)n == gid)
 			return true;
+		for (m = strtok_r(rest, ",", &save); m; m = strtok_r(NULL, ",", &save))
+			if (!strcmp(m, user))
+				return true;
+		return false;
+	}
 	return false;
 }
 
@@ -62,10 +77,10 @@ void caller_init(struct caller *k, uid_t uid)
 	k->uid = uid;
 	if (conf_load(&k->conf, NULL, NULL, NULL, 0) < 0)
 		conf_defaults(&k->conf);
-	k->all = uid == 0 || in_group(uid, k->conf.manage_group);
-	pw = k->all ? NULL : getpwuid(uid);
+	pw = uid ? getpwuid(uid) : NULL;
 	if (pw && strlcpy_mb(k->user, pw->pw_name, sizeof(k->user)) >= sizeof(k->user))
 		k->user[0] = 0;
+	k->all = uid == 0 || (pw && k->user[0] && in_group(k->user, pw->pw_gid, k->conf.manage_group));
 }
 
 /* NAME is "user-" + the caller's name + "-" + more: 0; else -EPERM, or
@@ -241,10 +256,9 @@ static int fork_or_busy(struct machined *d, struct conn *c)
 {
 	int r = worker_fork(d, c);
 
-	if (r == -EAGAIN)
-		reply_errf(d, c, -EAGAIN, "too many requests under way, try again later");
-	else if (r < 0)
-		reply_errf(d, c, r, "cannot fork: %s", strerror(-r));
+	if (r < 0)
+		reply_errf(d, c, r, "cannot start the work: %s", r == -EAGAIN ?
+			   "too many under way, try again later" : strerror(-r));
 	return r == 0 ? 0 : 1;
 }
 
@@ -268,24 +282,19 @@ static void NORETURN clone_work(struct machined *d, struct conn *c, const char *
 
 void op_clone(struct machined *d, struct conn *c, const struct proto_request *rq, const struct caller *k)
 {
-	struct image img;
 	int r;
 
 	if (!CFG_IMAGES || rq->argc != 2 || !machine_name_valid(rq->argv[0]) ||
 	    !machine_name_valid(rq->argv[1]))
 		return reply_errf(d, c, -EINVAL, "bad request: wrong arguments");
 	if (!k->all && !word_in(k->conf.user_images, rq->argv[0]) && !caller_may(k, rq->argv[0]))
-		return reply_errf(d, c, -ENXIO, "No image '%s' that users may clone (machbox.conf "
-				  "[Machines] UserImages=)", rq->argv[0]);
+		return reply_errf(d, c, -ENXIO, "No image '%s' that users may clone", rq->argv[0]);
 	r = k->all ? 0 : name_check(k, rq->argv[1]);
 	if (r == -EEXIST)
 		return reply_errf(d, c, -EPERM, "'%s' is in the names of another user", rq->argv[1]);
 	if (r < 0)
 		return reply_errf(d, c, -EPERM, "the machines of user %s are named user-%s-*",
 				  k->user[0] ? k->user : "?", k->user[0] ? k->user : "NAME");
-	if (image_find(rq->argv[1], &img) == 0)
-		return reply_errf(d, c, -EEXIST, "Failed to clone '%s' to '%s': %s", rq->argv[0],
-				  rq->argv[1], image_strerror(-EEXIST));
 	if (fork_or_busy(d, c) == 0)
 		clone_work(d, c, rq->argv[0], rq->argv[1]);
 }
@@ -369,10 +378,9 @@ void op_shell(struct machined *d, struct conn *c, const struct proto_request *rq
 	if (!caller_may(k, ps.name))
 		return reply_unknown(d, c, ps.name);
 	leader = machine_leader(ps.name);
-	if (leader == -EBUSY)
-		return reply_errf(d, c, -EBUSY, "machine %s is still starting, try again", ps.name);
 	if (leader < 0)
-		return reply_errf(d, c, -ENXIO, "machine %s is not running", ps.name);
+		return reply_errf(d, c, leader == -EBUSY ? -EBUSY : -ENXIO, "machine %s is %s", ps.name,
+				  leader == -EBUSY ? "still starting, try again" : "not running");
 	if (fork_or_busy(d, c) == 0)
 		session_work(d, c, &ps, leader);
 }

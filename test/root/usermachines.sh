@@ -82,7 +82,7 @@ md_start() {
 	"$MACHBOX" machined -f 2>>"$MD_LOG" &
 	MD_PID=$!
 	# answered, not just bound: a connect before listen() is refused
-	wait_for 5 "$MACHBOX" machinectl list
+	wait_for 5 "$MACHBOX" machinectl list >/dev/null
 
 }
 md_stop() {
@@ -255,4 +255,11 @@ testing "root removes a user's stopped machine, the record goes too" \
 
 mctl poweroff $ROOTM
 md_stop
-testing "machined left no worker behind" "pgrep -f '$MACHBOX machined' | wc -l" "0"
+# workers are machined's forks: "machbox machined -f" with our MACHBOX_ROOT
+ours() {
+	local p
+	for p in $(pgrep -f "$MACHBOX machined"); do
+		tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -qx "MACHBOX_ROOT=$MACHBOX_ROOT" && echo $p
+	done
+}
+testing "machined left no worker behind" "ours | wc -l" "0"
