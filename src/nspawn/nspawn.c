@@ -496,6 +496,7 @@ static int run(struct nspawn_opts *o, struct container *c, struct machine_cgroup
 	struct console_state cs = { .log = { .fd = -1 }, .esc = { .key = c->conf.escape_key },
 				    .sock = { .listen_fd = -1 } };
 	int sigfd, r, code = EXIT_FAIL;
+	char kn[4];
 
 	if (ring_init(&cs.ring, CONSOLE_RING_SIZE) < 0)
 		return fail_errno(ENOMEM, "console buffer");
@@ -515,8 +516,8 @@ static int run(struct nspawn_opts *o, struct container *c, struct machine_cgroup
 	if (!o->quiet)
 		fprintf(stderr, "Spawning container %s on %s.\n", c->machine, o->image ? o->image : c->root);
 	if (!o->quiet && isatty(STDIN_FILENO) && o->console != CONSOLE_PIPE)
-		fprintf(stderr, "Press ^%c three times within 1s to kill container.\n",
-			c->conf.escape_key + '@');
+		fprintf(stderr, "Press %s three times within 1s to kill container.\n",
+			escape_key_name(c->conf.escape_key, kn));
 	console_state_setup(&cs, o->console);
 	do {
 		r = monitor_run(c, cg, &cs, sigfd, &code);

@@ -219,7 +219,8 @@ static void help(void)
 	       "Security:\n"
 	       "     --system-call-filter=LIST|~LIST\n"
 	       "                            Allow (or with ~ deny) system calls by name or\n"
-	       "                            group: @clock @module @keyring @swap @raw-io @reboot\n"
+	       "                            group: @clock @module @keyring @swap @raw-io\n"
+	       "                            @reboot\n"
 	       "\n"
 	       "The escape key ^] pressed three times within a second detaches and stops\n"
 	       "the container.\n");
