@@ -43,7 +43,7 @@ static char *field(char **p)
 }
 
 /* GROUP's line of /etc/group names USER among its members, or GID is its
- * own (read here: musl's getgrnam would double this file's code) */
+ * own (read here: musl's getgrnam would add 1.6 KiB to the binary) */
 static bool in_group(const char *user, gid_t gid, const char *group)
 {
 	static char buf[65536];

@@ -42,6 +42,14 @@ cp "$MACHBOX" "$BIN"
 chmod 755 "$TEST_TMP/bin" "$BIN"
 MD_LOG=$TEST_TMP/machined.log
 
+# machined and its workers (forks of it) under our MACHBOX_ROOT, by pid
+ours() {
+	local p
+	for p in $(pgrep -f "machbox machined"); do
+		tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -qx "MACHBOX_ROOT=$MACHBOX_ROOT" && echo $p
+	done
+}
+
 test_cleanup() {
 	local f p n u
 	for f in "$REC"/*; do
@@ -50,6 +58,7 @@ test_cleanup() {
 		[ -n "$p" ] && [ "$p" -gt 1 ] && kill -9 "$p" 2>/dev/null
 	done
 	[ -n "$MD_PID" ] && kill -9 "$MD_PID" 2>/dev/null && wait "$MD_PID" 2>/dev/null
+	for p in $(ours); do kill -9 "$p"; done
 	[ -n "${FLOOD_PID:-}" ] && kill -9 "$FLOOD_PID" 2>/dev/null
 	for n in $NAMES; do
 		wait_for 10 sh -c "[ ! -d '$CG2/machbox/$n' ]"
@@ -273,11 +282,4 @@ testing "root removes a user's stopped machine, the record goes too" \
 testing "root powers off its machine" "mctl poweroff $ROOTM; echo \$?" "0"
 testing "machined lived through all of it" "kill -0 $MD_PID && echo alive" "alive"
 md_stop
-# workers are machined's forks: "machbox machined -f" with our MACHBOX_ROOT
-ours() {
-	local p
-	for p in $(pgrep -f "$MACHBOX machined"); do
-		tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -qx "MACHBOX_ROOT=$MACHBOX_ROOT" && echo $p
-	done
-}
 testing "machined left no worker behind" "ours | wc -l" "0"
