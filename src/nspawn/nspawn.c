@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "fileio.h"
 #include "machbox.h"
+#include "nspawn/binduser.h"
 #include "nspawn/container.h"
 #include "nspawn/monitor.h"
 #include "nspawn/nspawn.h"
@@ -476,6 +477,12 @@ static int prepare(struct nspawn_opts *o, struct container *c, struct raw_image 
 	r = o->image ? prepare_image(o, c, img) : prepare_dir(o, c);
 	if (r)
 		return r;
+	r = userns_prepare(c);
+	if (r)
+		return r;
+	r = binduser_prepare(c);
+	if (r)
+		return r;
 	machine_id_from_name(c->machine, c->machine_id, c->uuid);
 	if (nspawn_wants_link(o))
 		o->private_network = true;	/* the link lives in its own netns */
@@ -546,7 +553,8 @@ out:
 int nspawn_main(int argc, char **argv)
 {
 	struct nspawn_opts o;
-	struct container c = { .rootfd = -1, .cgroup_fd = -1, .net = { .dhcp_fd = -1 } };
+	struct container c = { .rootfd = -1, .cgroup_fd = -1, .net = { .dhcp_fd = -1 },
+			       .userns = { .lockfd = -1, .idmap_fd = -1, .tree_fd = -1 } };
 	struct machine_cgroup cg = { .dirfd = -1 };
 	struct raw_image img = { .fd = -1, .loopfd = -1 };
 	int r, jfd = -1;
@@ -597,6 +605,7 @@ out:
 	if (c.image && c.rootfd >= 0)
 		rmdir(c.root);
 	close_safe(&c.rootfd);
+	userns_release(&c.userns);
 	/* the loop device detaches when its last user is gone */
 	raw_image_close(&img);
 	nspawn_opts_free(&o);
