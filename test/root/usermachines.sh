@@ -166,6 +166,10 @@ testing "-E and --uid reach the session" "mc $UA -q -E FOO=bar --uid=nobody shel
 USER=nobody"
 testing "in the machine's pid namespace" "mc $UA -q shell $MA /bin/readlink /proc/self/ns/pid" \
 	"$(readlink /proc/$(container_pid $MA)/ns/pid)"
+optional CFG_PRIVATE_USERS
+testing "the guest's root is no host root: a user namespace" \
+	"mc $UA -q shell $MA /usr/bin/payload cat /proc/self/uid_map | awk '\$1 == 0 { print (\$2 > 0) }'" "1"
+optional
 PTY="/usr/bin/python3 $TOP/test/lib/ptyrun.py"
 testing "an interactive shell over a pty" \
 	"$PTY --expect '# ' --send 'echo \$((6*7))\\n' --expect 42 --send 'exit 5\\n' -- setpriv --reuid=$UA --regid=$(id -g $UA) --clear-groups $BIN machinectl -q shell $MA >/dev/null; echo \$?" "5"
