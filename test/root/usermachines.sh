@@ -64,7 +64,12 @@ test_cleanup() {
 		wait_for 10 sh -c "[ ! -d '$CG2/machbox/$n' ]"
 	done
 	container_cleanup
-	for u in $MADE_USERS; do userdel "$u" 2>/dev/null; done
+	# userdel refuses a user with processes: ours, stopped by pid first
+	for u in $MADE_USERS; do
+		for p in $(pgrep -u "$u"); do kill -9 "$p" 2>/dev/null; done
+		wait_for 5 sh -c "! pgrep -u '$u' >/dev/null"
+		userdel "$u" 2>/dev/null || echo "usermachines: cannot remove user $u" >&2
+	done
 	groupdel "$G" 2>/dev/null
 	return 0
 }
