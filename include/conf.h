@@ -5,6 +5,10 @@
  *                                        resolv.conf without loopback)
  *              Masquerade=yes           (NAT for the veth subnets)
  *   [Console]  EscapeKey=^]
+ *   [Machines] ManageGroup=machines     (its members manage every machine
+ *                                        through machined, as root does)
+ *              UserImages=debian busybox (images any user may clone into
+ *                                        a user-$USER-* machine)
  * A missing file means the defaults. */
 #ifndef MACHBOX_CONF_H
 #define MACHBOX_CONF_H
@@ -29,6 +33,8 @@ struct machbox_conf {
 	unsigned n_dns;
 	bool masquerade;
 	unsigned char escape_key;
+	char manage_group[33];		/* "": none */
+	char user_images[256];		/* names, space-separated */
 };
 
 void conf_defaults(struct machbox_conf *c);

@@ -19,6 +19,16 @@
  *   REBOOT NAME                  poweroff, then start: reply once UP again
  *   TERMINATE NAME               SIGKILL to the monitor; reply once DOWN
  *   KILL NAME WHOM SIGNAL        WHOM "leader" or "all", SIGNAL a number
+ *   CLONE SRC DST                a new image DST from the image SRC
+ *   REMOVE NAME                  the image NAME (not while it runs)
+ *   SHELL NAME USER TERM MODES [VAR=VALUE...] [-- COMMAND [ARG...]]
+ *                                a session in the running machine NAME:
+ *                                USER in the guest ("": root), TERM for
+ *                                it, MODES "ROWS COLS FLAGS" (SESSION_*);
+ *                                see proto_session_parse()
+ *
+ * Non-root callers may act only on machines they own (DESIGN.md §8); a
+ * machine they may not see gets the reply of a missing one.
  *
  * Reply (machined -> client): header, then
  *   i32 status   0, or -errno (-EPERM, -ENXIO no such machine, -EBUSY ...)
@@ -26,6 +36,11 @@
  *                on failure a one-line message for the user (may be empty)
  * A record is KEY=VALUE lines (keys upper case, values without newlines);
  * records are separated by one empty line.
+ *
+ * SHELL is the one op with two replies: the first carries the session's
+ * pty master (SCM_RIGHTS) when its status is 0; the second, "EXIT=N",
+ * comes when the session has ended (N its exit status, 128+SIG when
+ * killed).  The connection closing first means the session is gone too.
  *
  * Sizes: a message is at most PROTO_MAX_MSG bytes; decoding is strict and
  * never reads outside the buffer it is given. */
@@ -41,9 +56,12 @@
 #define PROTO_REPLY_HDR_SIZE 12
 #define PROTO_MAX_MSG (64 * 1024)
 #define PROTO_MAX_ARGS 32
+/* machined's owner records of user machines: NAME holds a decimal uid */
+#define MACHBOX_OWNER_DIR "/var/lib/machbox/owners"
 
 enum proto_op {
 	OP_LIST = 1, OP_STATUS, OP_START, OP_POWEROFF, OP_REBOOT, OP_TERMINATE, OP_KILL,
+	OP_CLONE, OP_REMOVE, OP_SHELL,
 	OP_MAX_
 };
 
@@ -58,6 +76,17 @@ struct proto_reply {
 	int32_t status;
 	const char *text;	/* into the buffer, NOT terminated: use len */
 	size_t len;
+};
+
+/* SHELL's arguments, split; the strings point into the request */
+enum { SESSION_LOGIN = 1, SESSION_NO_ECHO = 2, SESSION_NO_ONLCR = 4, SESSION_FLAGS_ = 7 };
+struct proto_session {
+	const char *name, *user, *term;
+	unsigned rows, cols, flags;
+	const char *const *env;		/* n_env of them, each VAR=VALUE */
+	unsigned n_env;
+	const char *const *cmd;		/* n_cmd words; 0: the login shell */
+	unsigned n_cmd;
 };
 
 /* The op's name ("list", ...) or NULL */
@@ -77,6 +106,11 @@ int proto_encode_reply(void *buf, size_t size, unsigned op, int status,
  * used. */
 int proto_decode_request(const void *buf, size_t len, struct proto_request *req);
 int proto_decode_reply(const void *buf, size_t len, struct proto_reply *rep);
+
+/* SHELL's arguments: 0, or -EINVAL (wrong count, a bad name, MODES not
+ * three numbers in range, an environment entry without VAR=, a TERM
+ * with other than printable characters) */
+int proto_session_parse(const struct proto_request *req, struct proto_session *s);
 
 /* Records: TEXT, LEN is the text from a record's start to the end of the
  * reply.  proto_record_get() finds KEY in that first record only (up to

@@ -7,8 +7,8 @@
 #include "conf.h"
 #include "machbox.h"
 
-/* [Machines] belongs to machined (src/machined/autostart.c): known here,
- * its keys passed over quietly */
+/* [Machines] is mostly machined's (src/machined/autostart.c): known here,
+ * its other keys passed over quietly */
 enum { SECT_NETWORK = 1, SECT_CONSOLE, SECT_MACHINES };
 static const char *const sections[] = { NULL, "Network", "Console", "Machines" };
 
@@ -131,6 +131,12 @@ static int assign(struct ini *ini, const char *key, const char *v)
 		c->masquerade = b;
 		return 0;
 	}
+	if (ini->sect == SECT_MACHINES && !strcmp(key, "ManageGroup"))
+		return strlcpy_mb(c->manage_group, v, sizeof(c->manage_group)) >= sizeof(c->manage_group) ?
+		       ini_errorf(ini, "%s=: name too long", key) : 0;
+	if (ini->sect == SECT_MACHINES && !strcmp(key, "UserImages"))
+		return strlcpy_mb(c->user_images, v, sizeof(c->user_images)) >= sizeof(c->user_images) ?
+		       ini_errorf(ini, "%s=: value too long", key) : 0;
 	if (ini->sect == SECT_MACHINES)
 		return 0;
 	if (ini->sect == SECT_CONSOLE && !strcmp(key, "EscapeKey"))

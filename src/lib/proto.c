@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include "machbox.h"
 #include "proto.h"
 
 static const char *const op_names[OP_MAX_] = {
 	[OP_LIST] = "list", [OP_STATUS] = "status", [OP_START] = "start",
 	[OP_POWEROFF] = "poweroff", [OP_REBOOT] = "reboot",
-	[OP_TERMINATE] = "terminate", [OP_KILL] = "kill",
+	[OP_TERMINATE] = "terminate", [OP_KILL] = "kill", [OP_CLONE] = "clone",
+	[OP_REMOVE] = "remove", [OP_SHELL] = "shell",
 };
 
 const char *proto_op_name(unsigned op)
@@ -128,6 +130,68 @@ int proto_decode_reply(const void *buf, size_t len, struct proto_reply *rep)
 	rep->len = len - PROTO_REPLY_HDR_SIZE;
 	if (rep->len && memchr(rep->text, 0, rep->len))
 		return -EINVAL;
+	return 0;
+}
+
+/* "ROWS COLS FLAGS", each a decimal number in range */
+static int parse_modes(const char *m, struct proto_session *s)
+{
+	unsigned long long v[3];
+	char buf[40], *w, *save = NULL;
+	int i;
+
+	if (strlcpy_mb(buf, m, sizeof(buf)) >= sizeof(buf))
+		return -EINVAL;
+	for (i = 0, w = strtok_r(buf, " ", &save); i < 3; i++, w = strtok_r(NULL, " ", &save))
+		if (!w || parse_uint(w, i < 2 ? 0xffff : SESSION_FLAGS_, &v[i]) < 0)
+			return -EINVAL;
+	if (w)
+		return -EINVAL;
+	s->rows = (unsigned)v[0];
+	s->cols = (unsigned)v[1];
+	s->flags = (unsigned)v[2];
+	return 0;
+}
+
+/* the guest gets TERM in its environment: a name, nothing to interpret */
+static bool term_valid(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (!n || n > 64)
+		return false;
+	for (; *t; t++)
+		if (*t <= ' ' || *t > '~' || *t == '=')
+			return false;
+	return true;
+}
+
+int proto_session_parse(const struct proto_request *req, struct proto_session *s)
+{
+	unsigned i = 4;
+
+	memset(s, 0, sizeof(*s));
+	if (req->op != OP_SHELL || req->argc < 4 || !machine_name_valid(req->argv[0]) ||
+	    strlen(req->argv[1]) > 255 || !term_valid(req->argv[2]) || parse_modes(req->argv[3], s) < 0)
+		return -EINVAL;
+	s->name = req->argv[0];
+	s->user = req->argv[1];
+	s->term = req->argv[2];
+	s->env = req->argv + i;
+	for (; i < req->argc && strcmp(req->argv[i], "--"); i++, s->n_env++) {
+		const char *eq = strchr(req->argv[i], '=');
+
+		if (!eq || eq == req->argv[i])
+			return -EINVAL;
+	}
+	if (i < req->argc) {
+		s->cmd = req->argv + i + 1;
+		s->n_cmd = req->argc - i - 1;
+	}
+	if (s->n_cmd && !*s->cmd[0])
+		return -EINVAL;
+	if ((s->flags & SESSION_LOGIN) && (s->n_cmd || s->n_env || *s->user))
+		return -EINVAL;	/* login asks who; it takes nothing else */
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "machbox.h"
 #include "machine.h"
 #include "machinectl/client.h"
@@ -67,24 +68,37 @@ static int connect_or_spawn(bool spawn)
 	}
 }
 
-static int exchange(int fd, const void *req, size_t n, int timeout_ms, struct mreply *r)
+/* the reply, and the fd it carries (else -1) into *FD */
+static int receive(int fd, int timeout_ms, struct mreply *r, int *passed)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { r->buf, PROTO_MAX_MSG };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			     .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *cm;
 	struct proto_reply rep;
 	ssize_t got;
 	int rc;
 
-	if (send(fd, req, n, MSG_NOSIGNAL) < 0)
-		return -errno;
+	*passed = -1;
 	rc = poll(&p, 1, timeout_ms);
 	if (rc <= 0)
 		return rc < 0 ? -errno : -ETIMEDOUT;
-	got = recv(fd, r->buf, PROTO_MAX_MSG, 0);
+	got = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	if (got <= 0)
 		return got < 0 ? -errno : -ECONNRESET;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(passed, CMSG_DATA(cm), sizeof(int));
 	rc = proto_decode_reply(r->buf, (size_t)got, &rep);
-	if (rc < 0)
+	if (rc < 0) {
+		close_safe(passed);
 		return rc;
+	}
 	/* the text is the tail of buf: move it up front and terminate it */
 	memmove(r->buf, rep.text, rep.len);
 	r->buf[rep.len] = 0;
@@ -94,8 +108,8 @@ static int exchange(int fd, const void *req, size_t n, int timeout_ms, struct mr
 	return 0;
 }
 
-int client_call(unsigned op, unsigned argc, const char *const *argv, bool spawn,
-		int timeout_ms, struct mreply *r)
+int client_open(unsigned op, unsigned argc, const char *const *argv, bool spawn,
+		int timeout_ms, struct mreply *r, int *passed)
 {
 	static char req[PROTO_MAX_MSG];
 	int n = proto_encode_request(req, sizeof(req), op, argc, argv), fd, rc;
@@ -105,9 +119,35 @@ int client_call(unsigned op, unsigned argc, const char *const *argv, bool spawn,
 	fd = connect_or_spawn(spawn);
 	if (fd < 0)
 		return fd;
-	rc = exchange(fd, req, (size_t)n, timeout_ms, r);
-	close(fd);
+	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) < 0)
+		rc = -errno;
+	else
+		rc = receive(fd, timeout_ms, r, passed);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int client_next(int fd, int timeout_ms, struct mreply *r)
+{
+	int passed, rc = receive(fd, timeout_ms, r, &passed);
+
+	close_safe(&passed);
 	return rc;
+}
+
+int client_call(unsigned op, unsigned argc, const char *const *argv, bool spawn,
+		int timeout_ms, struct mreply *r)
+{
+	int passed, fd = client_open(op, argc, argv, spawn, timeout_ms, r, &passed);
+
+	if (fd < 0)
+		return fd;
+	close_safe(&passed);
+	close(fd);
+	return 0;
 }
 
 char *record_value(const char *rec, size_t len, const char *key)

@@ -20,6 +20,13 @@ struct mreply {
 int client_call(unsigned op, unsigned argc, const char *const *argv, bool spawn,
 		int timeout_ms, struct mreply *r);
 
+/* The same, keeping the connection: its fd (close it), with an fd the
+ * reply carried in *PASSED (else -1); client_next() reads the next reply
+ * on it (SHELL's second). */
+int client_open(unsigned op, unsigned argc, const char *const *argv, bool spawn,
+		int timeout_ms, struct mreply *r, int *passed);
+int client_next(int fd, int timeout_ms, struct mreply *r);
+
 /* A record's value as a new string ("" when missing); free() it */
 char *record_value(const char *rec, size_t len, const char *key);
 

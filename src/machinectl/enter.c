@@ -714,6 +714,8 @@ static void terminal_opts(struct enter_opts *eo)
 static int run_session(const char *verb, const char *name, struct enter_opts *eo,
 		       const struct mctl_opts *mo)
 {
+	/* a user's session is opened by machined (DESIGN.md §8) */
+	bool remote = CFG_USER_CONTAINERS && CFG_MACHINED && geteuid() != 0;
 	struct enter_session s;
 	unsigned char key;
 	char kn[4];
@@ -727,15 +729,23 @@ static int run_session(const char *verb, const char *name, struct enter_opts *eo
 	r = escape_key(mo, &key);
 	if (r)
 		return r;
-	r = exec_sealed_self();
+	/* the joining processes run from a sealed copy of us (a user's
+	 * session is machined's, which joins in user namespaces only) */
+	r = remote ? 0 : exec_sealed_self();
 	if (r < 0)
 		return fail_errno(r, "Failed to %s '%s': cannot run from a sealed copy of machbox", verb, name);
 	eo->machine = name;
-	leader = machine_leader(name);
-	if (leader < 0)
-		return no_machine(verb, name, leader);
 	terminal_opts(eo);
-	r = enter_start(leader, eo, &s);
+	if (remote)
+		r = user_session_start(name, eo, &s);
+	else if ((leader = machine_leader(name)) < 0)
+		return no_machine(verb, name, leader);
+	else
+		r = enter_start(leader, eo, &s);
+	if (remote && r < 0) {
+		msg("Failed to %s '%s': %s", verb, name, s.err);
+		return EXIT_FAIL;
+	}
 	if (r == -ESRCH && s.err[0]) {
 		msg("Failed to %s '%s': %s", verb, name, s.err);	/* no such user */
 		return EXIT_FAIL;
@@ -748,7 +758,7 @@ static int run_session(const char *verb, const char *name, struct enter_opts *eo
 		fprintf(stderr, "Connected to machine %s. Press %s three times within 1s to exit session.\n",
 			name, escape_key_name(key, kn));
 	end = pty_relay(s.master, s.pidfd, key);
-	r = enter_finish(&s, end == PTY_ENDED ? -1 : 2000);
+	r = remote ? user_session_end(&s, end) : enter_finish(&s, end == PTY_ENDED ? -1 : 2000);
 	if (!mo->quiet)
 		fprintf(stderr, "\nConnection to machine %s terminated.\n", name);
 	if (end == PTY_ESCAPED)

@@ -41,6 +41,13 @@ int enter_start(pid_t leader, const struct enter_opts *o, struct enter_session *
  * what enter_start opened. */
 int enter_finish(struct enter_session *s, int timeout_ms);
 
+/* The same for a caller that is not root, through machined (user.c):
+ * s->pidfd is the connection, readable once the session has ended;
+ * s->err says why it did not start.  The end: the command's exit status,
+ * or -errno when it is not known (END an enum pty_end). */
+int user_session_start(const char *name, const struct enter_opts *o, struct enter_session *s);
+int user_session_end(struct enter_session *s, int end);
+
 /* --- pure helpers (test/unit/test_enter.c) --- */
 /* "[USER@]NAME" into its parts; an empty NAME is the host (".host") */
 int enter_split_target(const char *arg, char *user, size_t ulen, char *name, size_t nlen);

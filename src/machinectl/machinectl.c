@@ -24,11 +24,13 @@ int verb_unavailable(int argc, char **argv, void *ctx)
 
 /* A verb of a feature that is configured out: its code is never linked */
 #define IF(cfg, fn) ((cfg) ? (fn) : verb_unavailable)
+/* verbs a user may give too, machined deciding (DESIGN.md §8) */
+#define USER_OK (CFG_USER_CONTAINERS ? 0 : VERB_ROOT)
 
 static const struct verb verbs[] = {
 	{ "bind", 3, 4, VERB_ROOT, verb_bind },
 	{ "clean", VERB_ANY, 1, VERB_ROOT, IF(CFG_IMAGES, verb_clean) },
-	{ "clone", 3, 3, VERB_ROOT, IF(CFG_IMAGES, verb_clone) },
+	{ "clone", 3, 3, USER_OK, IF(CFG_IMAGES, verb_clone_any) },
 	{ "console", 2, 2, VERB_ROOT, verb_console },
 	{ "copy-from", 3, 4, VERB_ROOT, verb_copy_from },
 	{ "copy-to", 3, 4, VERB_ROOT, verb_copy_to },
@@ -43,16 +45,16 @@ static const struct verb verbs[] = {
 	{ "kill", 2, VERB_ANY, 0, IF(CFG_MACHINED, verb_kill) },
 	{ "list", VERB_ANY, 1, VERB_DEFAULT, IF(CFG_MACHINED, verb_list) },
 	{ "list-images", VERB_ANY, 1, 0, IF(CFG_IMAGES, verb_list_images) },
-	{ "login", VERB_ANY, 2, VERB_ROOT, verb_login },
+	{ "login", VERB_ANY, 2, USER_OK, verb_login },
 	{ "logs", 2, 2, VERB_ROOT, verb_logs },
 	{ "poweroff", 2, VERB_ANY, 0, IF(CFG_MACHINED, verb_poweroff) },
 	{ "pull-raw", 2, 3, VERB_ROOT, IF(CFG_PULL, verb_pull_raw) },
 	{ "pull-tar", 2, 3, VERB_ROOT, IF(CFG_PULL, verb_pull_tar) },
 	{ "read-only", 2, 3, VERB_ROOT, IF(CFG_IMAGES, verb_read_only) },
 	{ "reboot", 2, VERB_ANY, 0, IF(CFG_MACHINED, verb_reboot) },
-	{ "remove", 2, VERB_ANY, VERB_ROOT, IF(CFG_IMAGES, verb_remove) },
+	{ "remove", 2, VERB_ANY, USER_OK, IF(CFG_IMAGES, verb_remove_any) },
 	{ "rename", 3, 3, VERB_ROOT, IF(CFG_IMAGES, verb_rename) },
-	{ "shell", VERB_ANY, VERB_ANY, VERB_ROOT, verb_shell },
+	{ "shell", VERB_ANY, VERB_ANY, USER_OK, verb_shell },
 	{ "show", VERB_ANY, VERB_ANY, 0, IF(CFG_MACHINED, verb_show) },
 	{ "show-image", VERB_ANY, VERB_ANY, 0, IF(CFG_IMAGES, verb_show_image) },
 	{ "start", 2, VERB_ANY, 0, IF(CFG_MACHINED, verb_start) },

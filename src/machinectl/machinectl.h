@@ -34,6 +34,9 @@ int verb_login(int argc, char **argv, void *ctx);
 int verb_copy_to(int argc, char **argv, void *ctx);
 int verb_copy_from(int argc, char **argv, void *ctx);
 int verb_bind(int argc, char **argv, void *ctx);
+/* src/machinectl/user.c: clone and remove, through machined for users */
+int verb_clone_any(int argc, char **argv, void *ctx);
+int verb_remove_any(int argc, char **argv, void *ctx);
 /* src/machinectl/console.c: the monitor's console */
 int verb_console(int argc, char **argv, void *ctx);
 int verb_logs(int argc, char **argv, void *ctx);

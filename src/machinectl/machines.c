@@ -421,7 +421,11 @@ static int change(int argc, char **argv, unsigned op, const struct mctl_opts *o)
 
 		snprintf(sig, sizeof(sig), "%d", o->signal);
 		r = client_call(op, op == OP_KILL ? 3 : 1, args, op == OP_START, CHANGE_MS, rep);
-		if (r == -ENOENT || r == -ECONNREFUSED) {
+		if ((r == -ENOENT || r == -ECONNREFUSED) && op == OP_START) {
+			/* only root's start starts it */
+			msg("Failed to start machine '%s': machined is not running", argv[i]);
+			rc = EXIT_FAIL;
+		} else if (r == -ENOENT || r == -ECONNREFUSED) {
 			msg("No machine '%s' known", argv[i]);
 			rc = EXIT_FAIL;
 		} else if (r < 0) {

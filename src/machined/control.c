@@ -16,8 +16,7 @@
 #include "machined/machined.h"
 #include "proto.h"
 
-static const char no_root[] =
-	"permission denied: managing machines needs root (user machines come with the isolation work)";
+static const char no_root[] = "permission denied: managing machines needs root";
 
 int control_listen(void)
 {
@@ -41,20 +40,38 @@ int control_listen(void)
 	return fd;
 }
 
-void control_accept(struct machined *d)
+/* Users share MD_MAX_USER_CONNS, at most MD_MAX_UID_CONNS each, so no
+ * user can fill the table and lock root out */
+static bool conn_allowed(const struct machined *d, uid_t uid)
+{
+	const struct conn *c;
+	unsigned users = 0, mine = 0;
+
+	if (d->n_conns >= MD_MAX_CONNS)
+		return false;
+	if (uid == 0)
+		return true;
+	for (c = d->conns; c; c = c->next) {
+		users += c->uid != 0;
+		mine += c->uid == uid;
+	}
+	return users < MD_MAX_USER_CONNS && mine < MD_MAX_UID_CONNS;
+}
+
+static bool accept_one(struct machined *d)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
-	struct conn *c;
+	struct conn *c = NULL;
 	int fd = accept4(d->listenfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
-		return;
-	c = d->n_conns < MD_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
-	if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
-		free(c);
+		return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && conn_allowed(d, cr.uid))
+		c = calloc(1, sizeof(*c));
+	if (!c) {
 		close(fd);
-		return;
+		return true;
 	}
 	c->fd = fd;
 	c->uid = cr.uid;
@@ -62,6 +79,16 @@ void control_accept(struct machined *d)
 	c->next = d->conns;
 	d->conns = c;
 	d->n_conns++;
+	return true;
+}
+
+/* a few at a time: a flood is turned away as fast as it comes */
+void control_accept(struct machined *d)
+{
+	int i;
+
+	for (i = 0; i < 16 && accept_one(d); i++)
+		;
 }
 
 /* closes now; the entry is freed by control_sweep() in the loop */
@@ -72,18 +99,42 @@ void control_drop(struct machined *d, struct conn *c)
 	c->wait = NULL;
 }
 
-void control_reply(struct machined *d, struct conn *c, int status, const char *text, size_t len)
+int control_send(struct conn *c, int status, const char *text, size_t len, int fd)
 {
 	static char buf[PROTO_MAX_MSG];
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { buf, 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
 	int n;
 
 	if (c->fd < 0)
-		return;
+		return -EBADF;
 	if (len > PROTO_MAX_MSG - PROTO_REPLY_HDR_SIZE)
 		len = PROTO_MAX_MSG - PROTO_REPLY_HDR_SIZE;
 	n = proto_encode_reply(buf, sizeof(buf), c->op, status, text, len);
-	if (n > 0)
-		send(c->fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0)
+		return n;
+	iov.iov_len = (size_t)n;
+	if (fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.b;
+		mh.msg_controllen = sizeof(u.b);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -errno : 0;
+}
+
+void control_reply(struct machined *d, struct conn *c, int status, const char *text, size_t len)
+{
+	control_send(c, status, text, len, -1);
 	control_drop(d, c);
 }
 
@@ -114,33 +165,30 @@ static size_t add_record(char *buf, size_t used, size_t size, const struct machi
 	return used + sep + (size_t)n;
 }
 
-static void op_list(struct machined *d, struct conn *c)
+static void op_list(struct machined *d, struct conn *c, const struct caller *k)
 {
 	static char buf[PROTO_MAX_MSG - PROTO_REPLY_HDR_SIZE];
 	size_t used = 0;
 	unsigned i;
 
 	for (i = 0; i < d->n_machines; i++)
-		if (listed(d->machines[i]))
+		if (listed(d->machines[i]) && caller_may(k, d->machines[i]->name))
 			used = add_record(buf, used, sizeof(buf), d->machines[i]);
 	control_reply(d, c, 0, buf, used);
 }
 
-static void op_status(struct machined *d, struct conn *c, const struct proto_request *rq)
+static void op_status(struct machined *d, struct conn *c, const struct proto_request *rq,
+		      const struct caller *k)
 {
 	static char buf[PROTO_MAX_MSG - PROTO_REPLY_HDR_SIZE];
-	char text[160];
 	size_t used = 0;
 	unsigned i;
 
 	for (i = 0; i < rq->argc; i++) {
 		struct machine *m = machine_find(d, rq->argv[i]);
 
-		if (!m || m->state == MS_DOWN) {
-			snprintf(text, sizeof(text), "No machine '%.64s' known", rq->argv[i]);
-			reply_msg(d, c, -ENXIO, text);
-			return;
-		}
+		if (!m || m->state == MS_DOWN || !caller_may(k, m->name))
+			return reply_unknown(d, c, rq->argv[i]);
 		used = add_record(buf, used, sizeof(buf), m);
 	}
 	control_reply(d, c, 0, buf, used);
@@ -173,17 +221,18 @@ static int op_kill(struct machine *m, const struct proto_request *rq, char *text
 	return r;
 }
 
-static void op_machine(struct machined *d, struct conn *c, const struct proto_request *rq)
+static void op_machine(struct machined *d, struct conn *c, const struct proto_request *rq,
+		       const struct caller *k)
 {
 	unsigned want = rq->op == OP_KILL ? 3 : 1;
 	struct machine *m;
 	char text[256] = "";
 	int r;
 
-	if (c->uid != 0)
-		return reply_msg(d, c, -EPERM, no_root);
 	if (rq->argc != want || !machine_name_valid(rq->argv[0]))
 		return reply_msg(d, c, -EINVAL, "bad request: wrong arguments");
+	if (!caller_may(k, rq->argv[0]))
+		return reply_unknown(d, c, rq->argv[0]);
 	if (rq->op == OP_START && d->exiting)
 		return reply_msg(d, c, -ESHUTDOWN, "machined is shutting down");
 	m = rq->op == OP_START ? machine_get(d, rq->argv[0]) : machine_find(d, rq->argv[0]);
@@ -206,11 +255,37 @@ static void op_machine(struct machined *d, struct conn *c, const struct proto_re
 	/* else: answered by control_notify(), maybe already */
 }
 
+static void dispatch(struct machined *d, struct conn *c, const struct proto_request *rq)
+{
+	struct caller k;
+
+	if (!CFG_USER_CONTAINERS && c->uid != 0 && rq->op != OP_LIST && rq->op != OP_STATUS)
+		return reply_msg(d, c, -EPERM, no_root);
+	caller_init(&k, c->uid);
+	if (!CFG_USER_CONTAINERS)
+		k.all = true;	/* list and status: every machine, as before */
+	switch (rq->op) {
+	case OP_LIST:
+		return op_list(d, c, &k);
+	case OP_STATUS:
+		return op_status(d, c, rq, &k);
+	case OP_CLONE:
+		return op_clone(d, c, rq, &k);
+	case OP_REMOVE:
+		return op_remove(d, c, rq, &k);
+	case OP_SHELL:
+		return op_shell(d, c, rq, &k);
+	default:
+		return op_machine(d, c, rq, &k);
+	}
+}
+
 void control_input(struct machined *d, struct conn *c)
 {
-	static char buf[PROTO_MAX_MSG + 1];
+	static char buf[PROTO_MAX_MSG];
 	struct proto_request rq;
-	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	/* MSG_TRUNC: the datagram's real length, whatever fits in buf */
+	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -220,17 +295,13 @@ void control_input(struct machined *d, struct conn *c)
 		return;
 	}
 	c->deadline = 0;
-	if (proto_decode_request(buf, (size_t)n, &rq) < 0) {
-		c->op = OP_LIST;
+	c->op = OP_LIST;
+	if (n > PROTO_MAX_MSG)
+		return reply_msg(d, c, -EMSGSIZE, "request too large");
+	if (proto_decode_request(buf, (size_t)n, &rq) < 0)
 		return reply_msg(d, c, -EPROTO, "malformed request");
-	}
 	c->op = rq.op;
-	if (rq.op == OP_LIST)
-		op_list(d, c);
-	else if (rq.op == OP_STATUS)
-		op_status(d, c, &rq);
-	else
-		op_machine(d, c, &rq);
+	dispatch(d, c, &rq);
 }
 
 /* A reply owed to C now that M moved: 1 settled ok, -errno failed, 0 wait */

@@ -68,6 +68,7 @@ static void osr_value(const char *text, const char *key, char *out, size_t len)
  * to ../usr/lib/os-release must not lead out of it) */
 void info_os_release(struct machine *m)
 {
+	struct stat st;
 	char buf[8192];
 	int root, fd;
 	ssize_t n;
@@ -76,12 +77,18 @@ void info_os_release(struct machine *m)
 	root = open(m->image, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return;
-	fd = open_in_root(root, "/etc/os-release", O_RDONLY | O_CLOEXEC, 0);
+	/* the guest's root (a user's, too) may have put a FIFO there: never
+	 * wait on it, read only a regular file */
+	fd = open_in_root(root, "/etc/os-release", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd < 0)
-		fd = open_in_root(root, "/usr/lib/os-release", O_RDONLY | O_CLOEXEC, 0);
+		fd = open_in_root(root, "/usr/lib/os-release", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
 	close(root);
 	if (fd < 0)
 		return;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
 	n = read_all(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0)

@@ -84,6 +84,7 @@ static void on_signals(struct machined *d)
 		switch (si.ssi_signo) {
 		case SIGCHLD:
 			machine_reap_children(d);
+			workers_reap(d);
 			break;
 		case SIGTERM:
 		case SIGINT:

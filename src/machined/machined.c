@@ -199,6 +199,7 @@ static void teardown(struct machined *d)
 		control_drop(d, c);
 	control_expire(d, mono_ms());
 	autostart_free(d);
+	workers_free(d);
 	while (d->n_machines)
 		machine_forget(d, d->machines[0]);
 	if (root_path(path, sizeof(path), MACHBOX_CONTROL) == 0)

@@ -1,7 +1,7 @@
 /* machined's pieces: the daemon (machined.c), its loop (loop.c), the
  * machines and their actions (machine.c), records on disk (record.c), the
- * control socket (control.c), what list/status report (info.c), and
- * autostart (autostart.c). */
+ * control socket (control.c), what list/status report (info.c),
+ * autostart (autostart.c), and callers that are not root (users.c). */
 #ifndef MACHBOX_MACHINED_H
 #define MACHBOX_MACHINED_H
 
@@ -9,10 +9,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "conf.h"
 #include "machined/state.h"
+#include "proto.h"
 
 #define MD_MAX_MACHINES 256
-#define MD_MAX_CONNS 64
+/* connections: every caller together, and what users (not root) may
+ * hold of them, in all and each; a full table never refuses root */
+#define MD_MAX_CONNS 128
+#define MD_MAX_USER_CONNS 64
+#define MD_MAX_UID_CONNS 8
+/* workers (users.c): clones, removals and sessions under way */
+#define MD_MAX_WORKERS 64
+#define MD_MAX_USER_WORKERS 8
 #define MD_POLL_UP_MS 50		/* looking for the leader while STARTING */
 #define MD_START_TIMEOUT_MS 10000	/* ... for this long, then it failed */
 #define MD_DRAIN_MS 10000		/* a dead monitor's cgroup may linger this long */
@@ -53,12 +62,28 @@ struct conn {
 	struct conn *next;
 };
 
+struct worker {
+	pid_t pid;
+	uid_t uid;
+	struct worker *next;
+};
+
+/* who sent a request, as users.c judges it */
+struct caller {
+	uid_t uid;
+	bool all;		/* root, or in ManageGroup: every machine */
+	char user[64];		/* the user's name; "" unknown (or all) */
+	struct machbox_conf conf;
+};
+
 struct machined {
 	int sigfd, listenfd, lockfd;
 	struct machine *machines[MD_MAX_MACHINES];
 	unsigned n_machines;
 	struct conn *conns;
 	unsigned n_conns;
+	struct worker *workers;
+	unsigned n_workers;
 	char boot_id[64];
 	bool exiting;
 	long long exit_deadline;
@@ -101,6 +126,8 @@ void control_accept(struct machined *d);
 void control_input(struct machined *d, struct conn *c);
 void control_drop(struct machined *d, struct conn *c);
 void control_reply(struct machined *d, struct conn *c, int status, const char *text, size_t len);
+/* a reply that keeps the connection, with FD (>= 0) passed along */
+int control_send(struct conn *c, int status, const char *text, size_t len, int fd);
 void control_notify(struct machined *d, struct machine *m);
 void control_expire(struct machined *d, long long now);
 bool machine_waited_for(const struct machined *d, const struct machine *m);
@@ -109,6 +136,16 @@ bool machine_waited_for(const struct machined *d, const struct machine *m);
 int info_record(const struct machine *m, char *buf, size_t len);
 void info_os_release(struct machine *m);
 int image_dir(const char *name, char *path, size_t len);
+
+/* users.c */
+void caller_init(struct caller *k, uid_t uid);
+bool caller_may(const struct caller *k, const char *name);
+void reply_unknown(struct machined *d, struct conn *c, const char *name);
+void op_clone(struct machined *d, struct conn *c, const struct proto_request *rq, const struct caller *k);
+void op_remove(struct machined *d, struct conn *c, const struct proto_request *rq, const struct caller *k);
+void op_shell(struct machined *d, struct conn *c, const struct proto_request *rq, const struct caller *k);
+void workers_reap(struct machined *d);
+void workers_free(struct machined *d);
 
 /* autostart.c */
 int autostart_load(struct machined *d);

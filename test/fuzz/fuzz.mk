@@ -17,7 +17,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 # too), and room for conversations of a dozen packets
 FUZZ_MAX_LEN := 8192
 
-FUZZ_TARGETS := dhcp http sums pgp settings
+FUZZ_TARGETS := dhcp http sums pgp proto settings
 
 # one line per target: test/fuzz/fuzz_NAME.c, the sources it links, headers
 $(FUZZ_BUILD)/fuzz_dhcp: test/fuzz/fuzz_dhcp.c src/net/dhcp.c src/net/dhcp.h
@@ -25,6 +25,7 @@ $(FUZZ_BUILD)/fuzz_http: test/fuzz/fuzz_http.c src/pull/http_parse.c src/pull/ur
 	src/lib/util.c src/pull/http_parse.h src/pull/url.h src/pull/der.h src/pull/buf.h
 $(FUZZ_BUILD)/fuzz_sums: test/fuzz/fuzz_sums.c src/pull/sums.c src/lib/util.c src/pull/sums.h src/pull/buf.h
 $(FUZZ_BUILD)/fuzz_pgp: test/fuzz/fuzz_pgp.c src/pull/pgp.c src/pull/pgp.h src/pull/buf.h
+$(FUZZ_BUILD)/fuzz_proto: test/fuzz/fuzz_proto.c src/lib/proto.c src/lib/parse.c src/lib/util.c include/proto.h
 $(FUZZ_BUILD)/fuzz_settings: test/fuzz/fuzz_settings.c src/nspawn/settings.c src/lib/ini.c \
 	src/nspawn/options.c src/nspawn/seccomp.c src/lib/parse.c src/lib/util.c src/lib/err.c \
 	src/lib/xwrap.c src/lib/path.c src/net/nat.c \

@@ -55,6 +55,14 @@ int main(void)
 	warnings = 0;
 	is_int(load(&c, "[Machines]\nOrder=a b\nAutostartDelaySec=2\n", err), 0, "machined's section loads");
 	is_int(warnings, 0, "quietly");
+	is_int(load(&c, "[Machines]\nManageGroup=machines\nUserImages=debian busybox\n", err), 0,
+	       "the users' policy loads");
+	is_str(c.manage_group, "machines", "ManageGroup=");
+	is_str(c.user_images, "debian busybox", "UserImages=");
+	is_int(load(&c, "[Machines]\nManageGroup=a-group-name-longer-than-thirty-two\n", err), -EINVAL,
+	       "a group name too long");
+	is_int(load(&c, "", err), 0, "no policy");
+	ok(!c.manage_group[0] && !c.user_images[0], "grants nothing");
 	is_int(load(&c, "[Network]\nFrob=1\n[Other]\nX=1\n", err), 0, "unknown things do not fail");
 	is_int(warnings, 2, "but warn, once each");
 	is_int(load(&c, "[Network]\nAddressPool=10.0.0.1/8\n", err), -EINVAL, "host bits set");

@@ -116,6 +116,76 @@ static void test_records(void)
 	ok(!proto_record_get("A=1", 3, "A=1", &vlen), "a key never matches across '='");
 }
 
+static int session(struct proto_session *s, unsigned argc, const char *const *argv)
+{
+	static struct proto_request rq;	/* S points into it */
+	int n = proto_encode_request(buf, sizeof(buf), OP_SHELL, argc, argv);
+
+	if (n < 0 || proto_decode_request(buf, (size_t)n, &rq) < 0)
+		return -100;
+	return proto_session_parse(&rq, s);
+}
+
+static void test_session(void)
+{
+	static const char *const full[] = { "m", "nobody", "xterm", "30 100 6", "A=1", "B=", "--",
+					     "/bin/sh", "-c", "" };
+	static const char *const bare[] = { "m", "", "vt220", "0 0 0" };
+	static const char *const login[] = { "m", "", "vt220", "24 80 1" };
+	static const char *const no_cmd[] = { "m", "", "vt220", "0 0 0", "A=1", "--" };
+	const char *bad[6] = { "m", "", "vt220", "0 0 0", "A=1", NULL };
+	struct proto_session s;
+
+	is_int(session(&s, 10, full), 0, "a shell with all its parts");
+	ok(!strcmp(s.name, "m") && !strcmp(s.user, "nobody") && !strcmp(s.term, "xterm"),
+	   "name, user, TERM");
+	ok(s.rows == 30 && s.cols == 100 && s.flags == (SESSION_NO_ECHO | SESSION_NO_ONLCR), "modes");
+	ok(s.n_env == 2 && !strcmp(s.env[1], "B="), "the environment up to --");
+	ok(s.n_cmd == 3 && !strcmp(s.cmd[0], "/bin/sh") && !strcmp(s.cmd[2], ""), "the command after it");
+	is_int(session(&s, 4, bare), 0, "a login shell");
+	ok(s.n_env == 0 && s.n_cmd == 0, "without environment or command");
+	is_int(session(&s, 4, login), 0, "login");
+	is_int(session(&s, 6, no_cmd), 0, "-- with nothing after it");
+	is_int(s.n_cmd, 0, "is the login shell");
+	is_int(session(&s, 3, bare), -EINVAL, "too few arguments");
+	bad[0] = "../x";
+	is_int(session(&s, 4, bad), -EINVAL, "a bad machine name");
+	bad[0] = "m";
+	bad[2] = "xterm\nPATH=/tmp";
+	is_int(session(&s, 4, bad), -EINVAL, "a TERM with a newline");
+	bad[2] = "";
+	is_int(session(&s, 4, bad), -EINVAL, "an empty TERM");
+	bad[2] = "vt220";
+	bad[3] = "24 80";
+	is_int(session(&s, 4, bad), -EINVAL, "two modes");
+	bad[3] = "24 80 0 1";
+	is_int(session(&s, 4, bad), -EINVAL, "four modes");
+	bad[3] = "70000 80 0";
+	is_int(session(&s, 4, bad), -EINVAL, "rows out of range");
+	bad[3] = "24 80 8";
+	is_int(session(&s, 4, bad), -EINVAL, "an unknown flag");
+	bad[3] = "0 0 0";
+	bad[4] = "NOEQUALS";
+	is_int(session(&s, 5, bad), -EINVAL, "an environment entry without =");
+	bad[4] = "=x";
+	is_int(session(&s, 5, bad), -EINVAL, "nor with an empty name");
+	bad[4] = "--";
+	bad[5] = "";
+	is_int(session(&s, 6, bad), -EINVAL, "an empty command");
+	bad[3] = "0 0 1";
+	bad[4] = "A=1";
+	is_int(session(&s, 5, bad), -EINVAL, "login takes no environment");
+	bad[1] = "nobody";
+	is_int(session(&s, 4, bad), -EINVAL, "nor a user");
+	{
+		struct proto_request rq = { .op = OP_START, .argc = 4, .argv = { "m", "", "vt220", "0 0 0" } };
+
+		is_int(proto_session_parse(&rq, &s), -EINVAL, "only SHELL has a session");
+	}
+	is_str(proto_op_name(OP_SHELL), "shell", "the new ops have names");
+	is_str(proto_op_name(OP_CLONE), "clone", "clone");
+}
+
 /* random bytes and mutations of a valid message: decode must answer and
  * never read outside (ASan watches) */
 static void test_fuzz(void)
@@ -154,6 +224,7 @@ int main(void)
 	test_request_errors();
 	test_reply();
 	test_records();
+	test_session();
 	test_fuzz();
 	is_str(proto_op_name(OP_POWEROFF), "poweroff", "op names");
 	ok(!proto_op_name(99), "no name for an unknown op");
