@@ -29,7 +29,8 @@ $(FUZZ_BUILD)/fuzz_proto: test/fuzz/fuzz_proto.c src/lib/proto.c src/lib/parse.c
 $(FUZZ_BUILD)/fuzz_settings: test/fuzz/fuzz_settings.c src/nspawn/settings.c src/lib/ini.c \
 	src/nspawn/options.c src/nspawn/seccomp.c src/lib/parse.c src/lib/util.c src/lib/err.c \
 	src/lib/xwrap.c src/lib/path.c src/net/nat.c \
-	src/net/pool.c src/lib/run.c src/lib/fileio.c src/nspawn/settings.h src/nspawn/nspawn.h include/ini.h
+	src/net/pool.c src/lib/run.c src/lib/fileio.c src/nspawn/userns.c \
+	src/nspawn/binduser.c src/nspawn/uidshift.c src/lib/inroot.c src/nspawn/settings.h src/nspawn/nspawn.h include/ini.h
 
 $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%): $(FUZZ_BUILD)/fuzz_%: $(GENCONFIG)
 	@mkdir -p $(dir $@)
