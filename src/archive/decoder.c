@@ -1,0 +1,203 @@
+/* The extractor's decompressor: a process of its own inside the sandbox,
+ * so that decompression and the writes to disk run on two cores, as in
+ * `xz -dc | tar -x` (one process doing both was a third slower than that
+ * pipeline).  It keeps no capability at all: it only turns the bytes of
+ * in_fd into a tar stream on a pipe, with libarchive's raw format over
+ * the built-in filters.  Its failure crosses to the writer as data (one
+ * SEQPACKET message); the writer's early end shows to it as EPIPE. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "machbox.h"
+#include "fileio.h"
+#include "archive/filters.h"
+#include "archive/unpack.h"
+
+/* what the decompressor says when it fails */
+struct dec_report {
+	int32_t err;
+	char text[480];
+};
+
+struct dec_in {
+	int fd;
+	const unsigned char *head;	/* bytes the writer read ahead */
+	size_t head_len;
+	unsigned char buf[64 * 1024];
+};
+
+static const unsigned char gzip_magic[] = { 0x1f, 0x8b };
+static const unsigned char xz_magic[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+static const unsigned char zstd_magic[] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+static bool starts(const unsigned char *p, size_t n, const unsigned char *m, size_t mlen)
+{
+	return n >= mlen && !memcmp(p, m, mlen);
+}
+
+bool decoder_wanted(const unsigned char *p, size_t n)
+{
+	return (CFG_FILTER_GZIP && starts(p, n, gzip_magic, sizeof(gzip_magic))) ||
+	       (CFG_FILTER_XZ && starts(p, n, xz_magic, sizeof(xz_magic))) ||
+	       (CFG_FILTER_ZSTD && starts(p, n, zstd_magic, sizeof(zstd_magic)));
+}
+
+static la_ssize_t dec_read(struct archive *a, void *ud, const void **buf)
+{
+	struct dec_in *in = ud;
+	ssize_t n;
+
+	if (in->head_len) {
+		*buf = in->head;
+		n = (ssize_t)in->head_len;
+		in->head_len = 0;
+		return n;
+	}
+	*buf = in->buf;
+	do
+		n = read(in->fd, in->buf, sizeof(in->buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		archive_set_error(a, errno, "cannot read the tarball: %s", strerror(errno));
+	return n;
+}
+
+static int dec_fail(struct dec_report *rep, struct archive *a)
+{
+	int e = archive_errno(a) > 0 ? archive_errno(a) : EBADMSG;
+	const char *s = archive_error_string(a);
+
+	snprintf(rep->text, sizeof(rep->text), "%s%s", s ? s : "cannot decompress",
+		 e == ENOMEM ? " (over the extractor's memory cap, MACHBOX_IMPORT_MEM_LIMIT)" : "");
+	return -e;
+}
+
+static int decode(struct dec_in *in, int out_fd, struct dec_report *rep)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	const void *p;
+	size_t len;
+	la_int64_t off;
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	archive_read_builtin_filters(a);
+	archive_read_support_format_raw(a);
+	r = archive_read_open(a, in, NULL, dec_read, NULL);
+	if (r == ARCHIVE_OK)
+		r = archive_read_next_header(a, &e);
+	while (r == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		r = archive_read_data_block(a, &p, &len, &off);
+		if ((r == ARCHIVE_OK || r == ARCHIVE_WARN) && write_all(out_fd, p, len) < 0) {
+			archive_read_free(a);
+			return -EPIPE;
+		}
+	}
+	r = r == ARCHIVE_EOF ? 0 : dec_fail(rep, a);
+	archive_read_free(a);
+	return r;
+}
+
+/* no capability is needed to read one fd and write another */
+static void drop_all_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	(void)syscall(SYS_capset, &h, d);
+}
+
+static NORETURN void dec_main(struct dec_in *in, int out_fd, int sock)
+{
+	struct dec_report rep = { 0, "" };
+	int r;
+
+	drop_all_caps();
+	r = decode(in, out_fd, &rep);
+	if (r == -EPIPE)
+		_exit(0);	/* the writer stopped first: its words count */
+	if (r < 0) {
+		rep.err = -r;
+		(void)send(sock, &rep, sizeof(rep), MSG_NOSIGNAL);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+int decoder_start(int in_fd, const unsigned char *head, size_t head_len,
+		  struct decoder *d, int *out_fd)
+{
+	static struct dec_in in;	/* 64 KiB: not on the stack */
+	int pfd[2], sv[2];
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -errno;
+	}
+	/* fewer wake-ups: the writer takes 64 KiB a read (best effort) */
+	(void)fcntl(pfd[1], F_SETPIPE_SZ, 1 << 20);
+	in.fd = in_fd;
+	in.head = head;
+	in.head_len = head_len;
+	d->pid = fork();
+	if (d->pid == 0) {
+		close(pfd[0]);
+		close(sv[0]);
+		dec_main(&in, pfd[1], sv[1]);
+	}
+	close(pfd[1]);
+	close(sv[1]);
+	if (d->pid < 0) {
+		int e = errno;
+
+		close(pfd[0]);
+		close(sv[0]);
+		return -e;
+	}
+	d->sock = sv[0];
+	*out_fd = pfd[0];
+	return 0;
+}
+
+/* After the writer closed its end of the pipe: the decompressor's end,
+ * and its failure when it had one (err set).  A decompressor that could
+ * not write on is no failure of its own. */
+int decoder_finish(struct decoder *d, char *err, size_t errlen)
+{
+	struct dec_report rep = { 0, "" };
+	int status;
+	ssize_t n;
+
+	while (waitpid(d->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	n = recv(d->sock, &rep, sizeof(rep), MSG_DONTWAIT);
+	close(d->sock);
+	if (n == (ssize_t)sizeof(rep) && rep.err) {
+		rep.text[sizeof(rep.text) - 1] = 0;
+		snprintf(err, errlen, "%s", rep.text);
+		return -rep.err;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
+		return 0;
+	snprintf(err, errlen, "the decompressor failed (%s %d)",
+		 WIFSIGNALED(status) ? "signal" : "status",
+		 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	return -ECHILD;
+}
