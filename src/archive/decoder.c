@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -123,6 +124,9 @@ static NORETURN void dec_main(struct dec_in *in, int out_fd, int sock)
 	struct dec_report rep = { 0, "" };
 	int r;
 
+	/* not inherited from the extractor: an extractor killed mid-way
+	 * must not leave it waiting on a stalled input */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	drop_all_caps();
 	r = decode(in, out_fd, &rep);
 	if (r == -EPIPE)

@@ -214,11 +214,13 @@ static struct archive *reader(void)
 static struct archive *writer(void)
 {
 	/* no FFLAGS (an immutable file would make the image unremovable),
-	 * no ACL (not built); numeric owners: no lookups are set */
+	 * no ACL (not built); numeric owners: no lookups are set.  No
+	 * SPARSE: it writes every file 4 KiB a write(2) to find zero blocks
+	 * (twice the syscalls of GNU tar, which does not look either); the
+	 * holes of a sparse entry come from its map all the same. */
 	int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
 		    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-		    ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
-		    ARCHIVE_EXTRACT_SPARSE;
+		    ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
 	struct archive *a = archive_write_disk_new();
 
 	if (a && archive_write_disk_set_options(a, flags) != ARCHIVE_OK) {
