@@ -23,6 +23,7 @@ struct unpack {
 	uint64_t bytes, entries;
 	struct timespec root_times[2];	/* of the "./" entry */
 	bool root_seen;
+	bool nofollow;		/* our symlink check (nofollow.c), not libarchive's */
 	size_t pending;		/* bytes of buf read ahead (the xz peek) */
 	unsigned char buf[64 * 1024];
 	char *err;
@@ -125,6 +126,22 @@ static int check_entry(struct unpack *u, struct archive_entry *e)
 	return 0;
 }
 
+/* writes through symlinks, refused by nofollow.c */
+static int check_symlinks(struct unpack *u, struct archive_entry *e)
+{
+	const char *path = archive_entry_pathname(e);
+	const char *link = archive_entry_hardlink(e);
+	int r = nofollow_check(path, archive_entry_filetype(e) == AE_IFDIR);
+
+	if (r == 0 && link && (r = nofollow_check(link, false)) == -ELOOP)
+		return failf(u, EPERM, "entry '%.200s': Cannot extract through symlink %.200s", path, link);
+	if (r == -ELOOP)
+		return failf(u, EPERM, "entry '%.200s': Cannot extract through symlink %.200s", path, path);
+	if (r < 0)
+		return failf(u, -r, "entry '%.200s': %s", path, strerror(-r));
+	return 0;
+}
+
 static int archive_fail(struct unpack *u, struct archive *a, const char *path)
 {
 	int e = archive_errno(a) > 0 ? archive_errno(a) : EBADMSG;
@@ -187,6 +204,8 @@ static int unpack_entries(struct unpack *u, struct archive *in, struct archive *
 		if (r < ARCHIVE_WARN)
 			return archive_fail(u, in, NULL);
 		r = check_entry(u, e);
+		if (r == 0 && u->nofollow)
+			r = check_symlinks(u, e);
 		if (r < 0)
 			return r;
 		remember_root(u, e);
@@ -211,7 +230,7 @@ static struct archive *reader(void)
 	return a;
 }
 
-static struct archive *writer(void)
+static struct archive *writer(bool nofollow)
 {
 	/* no FFLAGS (an immutable file would make the image unremovable),
 	 * no ACL (not built); numeric owners: no lookups are set.  No
@@ -219,9 +238,12 @@ static struct archive *writer(void)
 	 * (twice the syscalls of GNU tar, which does not look either); the
 	 * holes of a sparse entry come from its map all the same. */
 	int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
-		    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-		    ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+		    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+		    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
 	struct archive *a = archive_write_disk_new();
+
+	if (!nofollow)
+		flags |= ARCHIVE_EXTRACT_SECURE_SYMLINKS;
 
 	if (a && archive_write_disk_set_options(a, flags) != ARCHIVE_OK) {
 		archive_write_free(a);
@@ -233,8 +255,12 @@ static struct archive *writer(void)
 /* libarchive from u->in_fd (read ahead: u->pending) to the disk */
 static int unpack_stream(struct unpack *u)
 {
-	struct archive *in = reader(), *out = writer();
+	struct archive *in, *out;
 	int r;
+
+	u->nofollow = nofollow_available();
+	in = reader();
+	out = writer(u->nofollow);
 
 	if (!in || !out)
 		r = failf(u, ENOMEM, "out of memory");

@@ -31,4 +31,12 @@ int decoder_finish(struct decoder *d, char *err, size_t errlen);
  * is one gets that directory's contents, as systemd-importd does */
 int unwrap_single_dir(char *err, size_t errlen);
 
+/* nofollow.c: writes through symlinks refused with openat2(2).
+ * nofollow_available(): the kernel has it.  nofollow_check(): 0, or
+ * -ELOOP when a parent of PATH is a symlink (any other -errno: a failed
+ * check); for a directory entry (is_dir), a symlink at PATH itself is
+ * removed.  PATH is relative to the cwd, the root. */
+bool nofollow_available(void);
+int nofollow_check(const char *path, bool is_dir);
+
 #endif
