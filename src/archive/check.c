@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "machbox.h"
 #include "archive/check.h"
 
 /* the tree code walks at most 256 levels (image/tree.c) */
@@ -114,4 +115,20 @@ const char *entry_path_problem(const char *path)
 			p++;
 	}
 	return NULL;
+}
+
+static bool starts(const unsigned char *p, size_t n, const unsigned char *m, size_t mlen)
+{
+	return n >= mlen && !memcmp(p, m, mlen);
+}
+
+bool compressed_stream(const unsigned char *p, size_t n)
+{
+	static const unsigned char gz[] = { 0x1f, 0x8b };
+	static const unsigned char xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	static const unsigned char zst[] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+	return (CFG_FILTER_GZIP && starts(p, n, gz, sizeof(gz))) ||
+	       (CFG_FILTER_XZ && starts(p, n, xz, sizeof(xz))) ||
+	       (CFG_FILTER_ZSTD && starts(p, n, zst, sizeof(zst)));
 }

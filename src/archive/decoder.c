@@ -36,22 +36,6 @@ struct dec_in {
 	unsigned char buf[64 * 1024];
 };
 
-static const unsigned char gzip_magic[] = { 0x1f, 0x8b };
-static const unsigned char xz_magic[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
-static const unsigned char zstd_magic[] = { 0x28, 0xb5, 0x2f, 0xfd };
-
-static bool starts(const unsigned char *p, size_t n, const unsigned char *m, size_t mlen)
-{
-	return n >= mlen && !memcmp(p, m, mlen);
-}
-
-bool decoder_wanted(const unsigned char *p, size_t n)
-{
-	return (CFG_FILTER_GZIP && starts(p, n, gzip_magic, sizeof(gzip_magic))) ||
-	       (CFG_FILTER_XZ && starts(p, n, xz_magic, sizeof(xz_magic))) ||
-	       (CFG_FILTER_ZSTD && starts(p, n, zstd_magic, sizeof(zstd_magic)));
-}
-
 static la_ssize_t dec_read(struct archive *a, void *ud, const void **buf)
 {
 	struct dec_in *in = ud;

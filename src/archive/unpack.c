@@ -337,7 +337,7 @@ int unpack_tar(int in_fd, const struct extract_limits *lim, char *err, size_t er
 	/* the longest magic of a compressed stream: xz's 6 bytes */
 	if ((r = fill(&u, 6)) < 0)
 		return r;
-	if (decoder_wanted(u.buf, u.pending))
+	if (compressed_stream(u.buf, u.pending))
 		r = unpack_decoded(&u);
 	else
 		r = unpack_stream(&u);

@@ -14,15 +14,13 @@
  * over: it is closed here then.  0 or -errno with err set. */
 int unpack_tar(int in_fd, const struct extract_limits *lim, char *err, size_t errlen);
 
-/* decoder.c: the decompressing process.  decoder_wanted(): the magic of
- * a built-in compression.  decoder_start() forks it, reading head (bytes
+/* decoder.c: the decompressing process.  decoder_start() forks it, reading head (bytes
  * read ahead) then in_fd; *out_fd gets the tar stream.  After the caller
  * closed *out_fd, decoder_finish() reaps it: 0, or -errno and err. */
 struct decoder {
 	pid_t pid;
 	int sock;
 };
-bool decoder_wanted(const unsigned char *p, size_t n);
 int decoder_start(int in_fd, const unsigned char *head, size_t head_len,
 		  struct decoder *d, int *out_fd);
 int decoder_finish(struct decoder *d, char *err, size_t errlen);
