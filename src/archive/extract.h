@@ -15,8 +15,10 @@ struct extract_limits {
 
 /* Defaults: 32 GiB (the sum of the entries' sizes, holes of sparse files
  * included), 4 Mi entries, 128 MiB for an xz dictionary (xz -9 needs 64),
- * 512 MiB of address space.  The environment overrides them (sizes with
- * K/M/G suffixes): MACHBOX_IMPORT_MAX_BYTES, MACHBOX_IMPORT_MAX_ENTRIES,
+ * 512 MiB of address space for each of the extractor's processes (the
+ * decompressor of a compressed tarball is one of its own).  The
+ * environment overrides them (sizes with K/M/G suffixes):
+ * MACHBOX_IMPORT_MAX_BYTES, MACHBOX_IMPORT_MAX_ENTRIES,
  * MACHBOX_IMPORT_XZ_MEMLIMIT, MACHBOX_IMPORT_MEM_LIMIT.  -EINVAL names
  * nothing: the caller says which variable was bad (err). */
 int extract_limits_from_env(struct extract_limits *lim, char *err, size_t errlen);
