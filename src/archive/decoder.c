@@ -103,14 +103,19 @@ static void drop_all_caps(void)
 	(void)syscall(SYS_capset, &h, d);
 }
 
-static NORETURN void dec_main(struct dec_in *in, int out_fd, int sock)
+static NORETURN void dec_main(struct dec_in *in, pid_t parent, int out_fd, int sock)
 {
 	struct dec_report rep = { 0, "" };
+	int keep[3] = { in->fd, out_fd, sock };
 	int r;
 
 	/* not inherited from the extractor: an extractor killed mid-way
 	 * must not leave it waiting on a stalled input */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	/* the extractor's report socket among them */
+	close_all_but(keep, ARRAY_SIZE(keep));
 	drop_all_caps();
 	r = decode(in, out_fd, &rep);
 	if (r == -EPIPE)
@@ -127,6 +132,7 @@ int decoder_start(int in_fd, const unsigned char *head, size_t head_len,
 		  struct decoder *d, int *out_fd)
 {
 	static struct dec_in in;	/* 64 KiB: not on the stack */
+	pid_t parent = getpid();
 	int pfd[2], sv[2];
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -145,7 +151,7 @@ int decoder_start(int in_fd, const unsigned char *head, size_t head_len,
 	if (d->pid == 0) {
 		close(pfd[0]);
 		close(sv[0]);
-		dec_main(&in, pfd[1], sv[1]);
+		dec_main(&in, parent, pfd[1], sv[1]);
 	}
 	close(pfd[1]);
 	close(sv[1]);
@@ -161,18 +167,20 @@ int decoder_start(int in_fd, const unsigned char *head, size_t head_len,
 	return 0;
 }
 
-/* After the writer closed its end of the pipe: the decompressor's end,
- * and its failure when it had one (err set).  A decompressor that could
- * not write on is no failure of its own. */
-int decoder_finish(struct decoder *d, char *err, size_t errlen)
+int decoder_finish(struct decoder *d, bool stop, char *err, size_t errlen)
 {
 	struct dec_report rep = { 0, "" };
 	int status;
 	ssize_t n;
 
+	/* the writer failed: whatever the decompressor was waiting for
+	 * (more input from a slow server) no longer matters */
+	if (stop)
+		kill(d->pid, SIGKILL);
 	while (waitpid(d->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
+	/* sent before its end closed the pipe: here if it failed first */
 	n = recv(d->sock, &rep, sizeof(rep), MSG_DONTWAIT);
 	close(d->sock);
 	if (n == (ssize_t)sizeof(rep) && rep.err) {
@@ -180,7 +188,7 @@ int decoder_finish(struct decoder *d, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", rep.text);
 		return -rep.err;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (stop || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		return 0;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
 		return 0;

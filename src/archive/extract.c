@@ -85,7 +85,7 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* every fd from 3 up closed but the n in keep (sorted here) */
-static void close_all_but(int *keep, size_t n)
+void close_all_but(int *keep, size_t n)
 {
 	unsigned from = 3;
 	size_t i;

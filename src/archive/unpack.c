@@ -316,7 +316,7 @@ static int unpack_decoded(struct unpack *u)
 	if (r == 0)
 		r = drain(u);
 	close(u->in_fd);
-	d = decoder_finish(&dec, derr, sizeof(derr));
+	d = decoder_finish(&dec, r < 0, derr, sizeof(derr));
 	if (d < 0)
 		return failf(u, -d, "%s", derr);
 	return r;

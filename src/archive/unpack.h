@@ -14,20 +14,25 @@
  * over: it is closed here then.  0 or -errno with err set. */
 int unpack_tar(int in_fd, const struct extract_limits *lim, char *err, size_t errlen);
 
-/* decoder.c: the decompressing process.  decoder_start() forks it, reading head (bytes
- * read ahead) then in_fd; *out_fd gets the tar stream.  After the caller
- * closed *out_fd, decoder_finish() reaps it: 0, or -errno and err. */
+/* decoder.c: the decompressing process.  decoder_start() forks it,
+ * reading head (bytes read ahead) then in_fd; *out_fd gets the tar
+ * stream.  decoder_finish() reaps it once the caller closed *out_fd,
+ * killing it first when the caller failed (stop): 0, or -errno and err
+ * when it failed by itself. */
 struct decoder {
 	pid_t pid;
 	int sock;
 };
 int decoder_start(int in_fd, const unsigned char *head, size_t head_len,
 		  struct decoder *d, int *out_fd);
-int decoder_finish(struct decoder *d, char *err, size_t errlen);
+int decoder_finish(struct decoder *d, bool stop, char *err, size_t errlen);
 
 /* unwrap.c: a root that is no OS tree and holds only a directory that
  * is one gets that directory's contents, as systemd-importd does */
 int unwrap_single_dir(char *err, size_t errlen);
+
+/* extract.c: every fd from 3 up closed but the n in keep (sorted) */
+void close_all_but(int *keep, size_t n);
 
 /* nofollow.c: writes through symlinks refused with openat2(2).
  * nofollow_available(): the kernel has it.  nofollow_check(): 0, or
