@@ -2,6 +2,7 @@
 #ifndef MACHBOX_EXTRACT_H
 #define MACHBOX_EXTRACT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -11,6 +12,8 @@ struct extract_limits {
 	uint64_t max_entries;	/* 0 = default */
 	uint64_t xz_memlimit;	/* bytes a single xz stream may need, 0 = default */
 	uint64_t mem_limit;	/* address-space cap of the extractor, 0 = default */
+	bool hashed;		/* the caller compares the tarball's SHA-256 before
+				 * the image is used: xz's own check is skipped */
 };
 
 /* Defaults: 32 GiB (the sum of the entries' sizes, holes of sparse files

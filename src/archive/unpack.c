@@ -307,7 +307,7 @@ static int unpack_decoded(struct unpack *u)
 	char derr[480];
 	int src = u->in_fd, r, d;
 
-	r = decoder_start(src, u->buf, u->pending, &dec, &u->in_fd);
+	r = decoder_start(src, u->buf, u->pending, u->lim->hashed, &dec, &u->in_fd);
 	if (r < 0)
 		return failf(u, -r, "cannot start the decompressor: %s", strerror(-r));
 	close(src);

@@ -16,14 +16,14 @@ int unpack_tar(int in_fd, const struct extract_limits *lim, char *err, size_t er
 
 /* decoder.c: the decompressing process.  decoder_start() forks it,
  * reading head (bytes read ahead) then in_fd; *out_fd gets the tar
- * stream.  decoder_finish() reaps it once the caller closed *out_fd,
+ * stream; skip_check: xz's own check is not computed.  decoder_finish() reaps it once the caller closed *out_fd,
  * killing it first when the caller failed (stop): 0, or -errno and err
  * when it failed by itself. */
 struct decoder {
 	pid_t pid;
 	int sock;
 };
-int decoder_start(int in_fd, const unsigned char *head, size_t head_len,
+int decoder_start(int in_fd, const unsigned char *head, size_t head_len, bool skip_check,
 		  struct decoder *d, int *out_fd);
 int decoder_finish(struct decoder *d, bool stop, char *err, size_t errlen);
 

@@ -79,7 +79,7 @@ static int unpack_raw(int in_fd, const char *tmp, char *err, size_t errlen)
 static NORETURN void child_main(struct pull *p, int in_fd, int report_fd)
 {
 	struct child_report rep = { 0, "" };
-	struct extract_limits lim = { 0 };
+	struct extract_limits lim = { .hashed = p->hashing };
 
 	if (p->o->raw)
 		rep.err = unpack_raw(in_fd, p->tmp, rep.msg, sizeof(rep.msg));
