@@ -170,11 +170,27 @@ size:
 	done | tee $(BUILD)/size/sizes.txt
 
 # --- install ---
+# The binary and its applet links; man pages, the bash completion, and the
+# example configuration as documentation (never into /etc: a package or the
+# admin puts machbox.conf there).
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/machbox
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+MANPAGES := $(wildcard doc/*.[158])
+
 install: $(BUILD)/machbox
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/machbox $(DESTDIR)$(BINDIR)/machbox
 	$(Q)for a in $$($(MACHBOX_RUNNER) $(BUILD)/machbox --list); do \
 		ln -sfn machbox $(DESTDIR)$(BINDIR)/$$a; done
+	$(Q)for m in $(MANPAGES); do s=$${m##*.}; \
+		install -d $(DESTDIR)$(MANDIR)/man$$s && \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR)/firewall
+	install -m 0644 config/completion/machinectl.bash $(DESTDIR)$(BASHCOMPDIR)/machinectl
+	install -m 0644 README config/machbox.conf $(DESTDIR)$(DOCDIR)/
+	install -m 0644 config/examples/*.nspawn $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 config/firewall/* $(DESTDIR)$(DOCDIR)/firewall/
 
 # --- every cross architecture ---
 # (the build dir of an ARCH, as the sub-make chooses it)

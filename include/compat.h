@@ -3,6 +3,7 @@
 #ifndef MACHBOX_COMPAT_H
 #define MACHBOX_COMPAT_H
 
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,6 +30,11 @@
 #endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#define SYS_fsconfig 431
+#define SYS_fsmount 432
 #endif
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -70,6 +76,18 @@
 #ifndef MOUNT_ATTR_RDONLY
 #define MOUNT_ATTR_RDONLY 0x00000001
 #endif
+#ifndef MOUNT_ATTR_IDMAP
+#define MOUNT_ATTR_IDMAP 0x00100000
+#endif
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 1
+#define FSMOUNT_CLOEXEC 1
+#define FSCONFIG_CMD_CREATE 6
+#endif
+/* struct mount_attr of mount_setattr(2) */
+struct mount_attr_compat {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE 1
 #endif

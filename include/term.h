@@ -39,6 +39,8 @@ struct escape {
 	int64_t first_ms;
 };
 
+/* "^]" for 0x1d, the key itself otherwise: for "Press ... three times" */
+const char *escape_key_name(unsigned char key, char buf[4]);
 /* Feeds input bytes; true when the key was pressed three times within a
  * second (the caller detaches). */
 bool escape_feed(struct escape *e, const void *data, size_t len, int64_t now_ms);

@@ -5,7 +5,7 @@ set -eu
 pkgs="make gcc libc6-dev musl-tools python3 python3-kconfiglib cppcheck file \
 	xz-utils bzip2 patch busybox-static debootstrap util-linux iproute2 procps \
 	ca-certificates nftables isc-dhcp-client e2fsprogs squashfs-tools erofs-utils \
-	fdisk btrfs-progs attr openssl gnupg qemu-system-x86 kmod"
+	fdisk btrfs-progs attr openssl gnupg qemu-system-x86 kmod groff-base mandoc"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||

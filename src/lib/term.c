@@ -130,6 +130,19 @@ void console_log_close(struct console_log *l)
 	l->fd = -1;
 }
 
+const char *escape_key_name(unsigned char key, char buf[4])
+{
+	if (key < 0x20) {
+		buf[0] = '^';
+		buf[1] = (char)(key + '@');
+		buf[2] = 0;
+	} else {
+		buf[0] = (char)key;
+		buf[1] = 0;
+	}
+	return buf;
+}
+
 bool escape_feed(struct escape *e, const void *data, size_t len, int64_t now_ms)
 {
 	const unsigned char *p = data;

@@ -59,7 +59,8 @@ static void send_winsize(struct attach *a)
 	char msg[1 + sizeof(struct winsize)];
 	struct winsize ws;
 
-	if (!a->tty || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 || !ws.ws_row)
+	/* a serial line has no size (0x0): the guest keeps its own */
+	if (!a->tty || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 || !ws.ws_row || !ws.ws_col)
 		return;
 	msg[0] = CONSOLE_MSG_WINSIZE;
 	memcpy(msg + 1, &ws, sizeof(ws));
@@ -147,6 +148,7 @@ int verb_console(int argc, char **argv, void *ctx)
 	struct machbox_conf conf;
 	struct attach a = { .sigfd = -1 };
 	const char *name = argv[1];
+	char kn[4];
 	sigset_t set;
 	int r;
 
@@ -171,8 +173,8 @@ int verb_console(int argc, char **argv, void *ctx)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	a.sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (!o->quiet)
-		fprintf(stderr, "Connected to machine %s's console%s. Press ^%c three times within 1s to detach.\n",
-			name, a.read_only ? " (read-only)" : "", a.esc.key + '@');
+		fprintf(stderr, "Connected to machine %s's console%s. Press %s three times within 1s to detach.\n",
+			name, a.read_only ? " (read-only)" : "", escape_key_name(a.esc.key, kn));
 	raw_mode(&a);
 	send_winsize(&a);
 	r = relay(&a);

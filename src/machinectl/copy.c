@@ -13,6 +13,9 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -44,7 +47,61 @@ struct copy {
 	unsigned n_links;
 	char rel[PATH_MAX];	/* the source entry being copied */
 	char failed[PATH_MAX];	/* the entry an error is about */
+	uint32_t shift, range;	/* the machine's user namespace, range 0: none */
+	bool to_guest;
 };
+
+/* --- user namespaces: owners as the guest means them --- */
+
+/* "0 SHIFT RANGE" of the leader's uid_map; range 0 when it maps all */
+static void userns_of(pid_t leader, struct copy *c)
+{
+	char path[64], buf[128];
+	unsigned a, b, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)leader);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) == 0 &&
+	    sscanf(buf, "%u %u %u", &a, &b, &n) == 3 && a == 0 && n != UINT32_MAX) {
+		c->shift = b;
+		c->range = n;
+	}
+}
+
+/* host owner u is the guest's u on the way in, and back on the way out;
+ * what the range cannot hold is nobody */
+static uint32_t shift_id(const struct copy *c, uint32_t id)
+{
+	if (c->to_guest)
+		return c->shift + (id < c->range ? id : 65534);
+	return id - c->shift < c->range ? id - c->shift : 65534;
+}
+
+static void shift_owner(const struct copy *c, struct stat *st)
+{
+	if (c->range) {
+		st->st_uid = shift_id(c, st->st_uid);
+		st->st_gid = shift_id(c, st->st_gid);
+	}
+}
+
+/* Entries are made in the guest as its root: through an idmapped root an
+ * owner outside the mapping cannot be written.  setfsuid() dropped the
+ * file capabilities; they come back from the permitted set. */
+static int act_as_guest_root(const struct copy *c)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (!c->range || !c->to_guest)
+		return 0;
+	setfsgid(c->shift);
+	setfsuid(c->shift);
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	d[0].effective = d[0].permitted;
+	d[1].effective = d[1].permitted;
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
 
 static int copy_fd(struct copy *c, int sfd, const struct stat *st, int ddir, const char *dname);
 
@@ -229,6 +286,7 @@ static int copy_one(struct copy *c, int sdir, const char *name, int ddir)
 
 	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
+	shift_owner(c, &st);
 	if (S_ISLNK(st.st_mode))
 		return copy_symlink(c, sdir, name, &st, ddir, name);
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
@@ -393,7 +451,11 @@ static int do_copy(const struct end *src, const struct end *dst, const struct mc
 		close(sfd);
 		return note(c, dst->path, ddir);
 	}
-	r = fstat(sfd, &st) < 0 ? -errno : copy_fd(c, sfd, &st, ddir, name);
+	r = fstat(sfd, &st) < 0 ? -errno : 0;
+	if (r == 0) {
+		shift_owner(c, &st);
+		r = copy_fd(c, sfd, &st, ddir, name);
+	}
 	if (r == -EEXIST)
 		note(c, dst->path, r);
 	for (i = 0; i < c->n_links; i++)
@@ -425,6 +487,13 @@ static int copy_verb(int argc, char **argv, const struct mctl_opts *mo, bool to_
 	guest.root = machine_root_fd(leader);
 	if (guest.root < 0)
 		return fail_errno(guest.root, "Failed to copy: cannot open the root of '%s'", argv[1]);
+	c.to_guest = to_guest;
+	userns_of(leader, &c);
+	r = act_as_guest_root(&c);
+	if (r < 0) {
+		close(guest.root);
+		return fail_errno(r, "Failed to copy: cannot act as the root of '%s'", argv[1]);
+	}
 	r = to_guest ? do_copy(&host, &guest, mo, &c) : do_copy(&guest, &host, mo, &c);
 	close(guest.root);
 	if (r == -EEXIST)
@@ -466,12 +535,21 @@ static int clone_tree(const char *path, bool ro)
 /* In the child, inside the guest's mount namespace and root: the
  * target resolved there, the tree moved onto it.  #1: 0 or -errno on
  * the pipe. */
-static int NORETURN bind_child(int tree, int mntns, int root, const char *path, bool mk, bool dir, int out)
+static int NORETURN bind_child(int tree, int userns, int mntns, int root, const char *path, bool mk, bool dir,
+				int out)
 {
 	int r = 0, self, target;
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (setns(mntns, CLONE_NEWNS) < 0 || fchdir(root) < 0 || chroot(".") < 0)
+	/* a machine's own user namespace first, as its root: what we make
+	 * in it needs an owner its mapping knows (EINVAL: it is ours) */
+	if (setns(userns, CLONE_NEWUSER) == 0) {
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			r = -errno;
+	} else if (errno != EINVAL) {
+		r = -errno;
+	}
+	if (!r && (setns(mntns, CLONE_NEWNS) < 0 || fchdir(root) < 0 || chroot(".") < 0))
 		r = -errno;
 	self = r ? -1 : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (!r && self < 0)
@@ -489,13 +567,14 @@ static int NORETURN bind_child(int tree, int mntns, int root, const char *path, 
 static int bind_into(pid_t leader, int tree, const char *path, bool mk, bool dir)
 {
 	int mntns = machine_ns_fd(leader, "mnt"), root = machine_root_fd(leader);
+	int userns = machine_ns_fd(leader, "user");
 	int p[2] = { -1, -1 }, r = 0, st;
 	pid_t pid = -1;
 
-	if (mntns < 0 || root < 0 || pipe2(p, O_CLOEXEC) < 0)
-		r = mntns < 0 ? mntns : root < 0 ? root : -errno;
+	if (mntns < 0 || root < 0 || userns < 0 || pipe2(p, O_CLOEXEC) < 0)
+		r = mntns < 0 ? mntns : root < 0 ? root : userns < 0 ? userns : -errno;
 	if (!r && (pid = fork()) == 0)
-		bind_child(tree, mntns, root, path, mk, dir, p[1]);
+		bind_child(tree, userns, mntns, root, path, mk, dir, p[1]);
 	if (!r && pid < 0)
 		r = -errno;
 	close_safe(&p[1]);
@@ -505,6 +584,7 @@ static int bind_into(pid_t leader, int tree, const char *path, bool mk, bool dir
 		waitpid(pid, &st, 0);
 	close_safe(&p[0]);
 	close_safe(&mntns);
+	close_safe(&userns);
 	close_safe(&root);
 	return r;
 }

@@ -118,19 +118,6 @@ int parse_cgroup2(const char *text, char *path, size_t len)
 	return -ENOENT;
 }
 
-const char *escape_key_name(unsigned char key, char buf[4])
-{
-	if (key < 0x20) {
-		buf[0] = '^';
-		buf[1] = (char)(key + '@');
-		buf[2] = 0;
-	} else {
-		buf[0] = (char)key;
-		buf[1] = 0;
-	}
-	return buf;
-}
-
 /* --- host side: handles of the machine --- */
 
 int machine_root_fd(pid_t leader)
@@ -648,6 +635,12 @@ static void terminal_opts(struct enter_opts *eo)
 	eo->no_onlcr = !out_tty;
 	if (ioctl(in_tty ? STDIN_FILENO : STDOUT_FILENO, TIOCGWINSZ, &eo->ws) < 0)
 		memset(&eo->ws, 0, sizeof(eo->ws));
+	/* a serial line reports 0x0: programs in the guest get a vt100's
+	 * 80x24 rather than no columns at all */
+	if ((in_tty || out_tty) && (!eo->ws.ws_row || !eo->ws.ws_col)) {
+		eo->ws.ws_row = 24;
+		eo->ws.ws_col = 80;
+	}
 }
 
 /* A session from start to end: the exit code of machinectl */

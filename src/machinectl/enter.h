@@ -10,6 +10,8 @@
 #include <sys/ioctl.h>
 #include <sys/types.h>
 
+#include "term.h"	/* escape_key_name() */
+
 struct enter_opts {
 	const char *user;		/* name or number; NULL: root */
 	const char *const *env;		/* VAR=VALUE, added last (-E) */
@@ -44,8 +46,6 @@ int enter_split_target(const char *arg, char *user, size_t ulen, char *name, siz
 int parse_capbnd(const char *status, uint64_t *mask);
 /* the cgroup2 path ("0::" line) of a /proc/PID/cgroup text */
 int parse_cgroup2(const char *text, char *path, size_t len);
-/* "^]" for 0x1d, the key itself otherwise */
-const char *escape_key_name(unsigned char key, char buf[4]);
 
 /* Host-side handles of a running machine, taken before any fork: its
  * root as the guest sees it (/proc/PID/root) and its mount namespace. */

@@ -82,6 +82,7 @@ static void help(void)
 	       "  enable NAME...              Enable automatic machine start at boot\n"
 	       "  disable NAME...             Disable automatic machine start at boot\n"
 	       "  poweroff NAME...            Power off machines\n"
+	       "  stop NAME...                The same as poweroff\n"
 	       "  reboot NAME...              Reboot machines\n"
 	       "  terminate NAME...           Terminate machines\n"
 	       "  kill NAME...                Send signal to processes of a machine\n"

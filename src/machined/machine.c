@@ -70,13 +70,15 @@ static int send_monitor(struct machine *m, int sig)
 	return -errno;
 }
 
-/* [Machbox] Restart= and StopTimeoutSec=, and whether the settings choose
- * the network themselves (then -n is not forced on them) */
-static bool load_settings(struct machine *m)
+/* [Machbox] Restart= and StopTimeoutSec=, and which of the network and
+ * the user namespace the settings choose themselves (SET_*: then -n, -U
+ * are not forced on them) */
+static unsigned load_settings(struct machine *m)
 {
 	struct nspawn_opts o;
 	char path[4096], err[256];
-	bool trusted, own_net = false;
+	bool trusted;
+	unsigned own = 0;
 
 	m->restart = RS_NO;
 	if (settings_find(m->name, m->image, SETTINGS_YES, path, sizeof(path), &trusted) != 1)
@@ -85,13 +87,13 @@ static bool load_settings(struct machine *m)
 	if (settings_load_file(path, trusted, &o, NULL, NULL, err, sizeof(err)) == 0) {
 		m->restart = (enum restart_mode)o.restart;
 		m->stop_timeout_s = o.stop_timeout_s;
-		own_net = o.set_mask & SET_NETWORK;
+		own = o.set_mask & (SET_NETWORK | SET_PRIVATE_USERS);
 	}
 	nspawn_opts_free(&o);
-	return own_net;
+	return own;
 }
 
-static void NORETURN exec_monitor(const struct machine *m, bool own_net, const char *log)
+static void NORETURN exec_monitor(const struct machine *m, unsigned own, const char *log)
 {
 	char logopt[600];
 	const char *argv[16];
@@ -125,8 +127,10 @@ static void NORETURN exec_monitor(const struct machine *m, bool own_net, const c
 	argv[n++] = "-D";
 	argv[n++] = m->image;
 	argv[n++] = "-b";
-	if (!own_net)
+	if (!(own & SET_NETWORK))
 		argv[n++] = "-n";	/* as systemd's nspawn@.service */
+	if (CFG_PRIVATE_USERS && !(own & SET_PRIVATE_USERS))
+		argv[n++] = "-U";	/* likewise */
 	argv[n++] = "--console=passive";
 	argv[n++] = logopt;
 	argv[n] = NULL;
@@ -137,14 +141,14 @@ static void NORETURN exec_monitor(const struct machine *m, bool own_net, const c
 static int spawn(struct machine *m)
 {
 	char log[512], dir[512];
-	bool own_net;
+	unsigned own;
 	pid_t pid;
 	int r;
 
 	r = image_dir(m->name, m->image, sizeof(m->image));
 	if (r < 0)
 		return r;
-	own_net = load_settings(m);
+	own = load_settings(m);
 	info_os_release(m);
 	if (machine_path(log, sizeof(log), MACHBOX_LOG_DIR, m->name, ".log") < 0 ||
 	    root_path(dir, sizeof(dir), MACHBOX_LOG_DIR) < 0)
@@ -154,7 +158,7 @@ static int spawn(struct machine *m)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		exec_monitor(m, own_net, log);
+		exec_monitor(m, own, log);
 	m->monitor = pid;
 	m->child = true;
 	m->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

@@ -337,6 +337,9 @@ static int __attribute__((noreturn)) child_main(struct container *c, int sync)
 	r = sync_recv(sync, &m, NULL);
 	if (r <= 0 || m.type != SYNC_GO)
 		_exit(EXIT_FAIL);	/* the monitor is gone: nobody to tell */
+	r = userns_on(&c->userns) ? userns_become_root() : 0;
+	if (r < 0)
+		child_fail(sync, r, "cannot become root of the user namespace");
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(sync, errno, "cannot create the cgroup namespace");
 	/* #2: the file system the container will see */
@@ -379,11 +382,25 @@ pid_t container_spawn(struct container *c, int *pidfd, int *sync, bool *in_cgrou
 	int sp[2];
 	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
 	long pid;
+	int r, cwd;
 
 	if (c->o->private_network)
 		flags |= CLONE_NEWNET;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		return -errno;
+	if (userns_on(&c->userns))
+		flags |= CLONE_NEWUSER;	/* owns the others, made with it */
+	r = userns_spawn_trees(c);
+	if (r < 0)
+		return r;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		r = -errno;
+		userns_close_trees(&c->userns);
+		return r;
+	}
+	/* a child in a user namespace starts in the image directory
+	 * (userns_mount_root) */
+	cwd = userns_on(&c->userns) ? open(".", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (cwd >= 0 && fchdir(c->rootfd) < 0)
+		close_safe(&cwd);
 	*pidfd = -1;
 	*in_cgroup = c->cgroup_fd >= 0;
 	pid = clone3_into(flags, pidfd, c->cgroup_fd);
@@ -399,18 +416,20 @@ pid_t container_spawn(struct container *c, int *pidfd, int *sync, bool *in_cgrou
 		if (pid > 0)
 			*pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 	}
-	if (pid < 0) {
-		int e = errno;
-
-		close(sp[0]);
-		close(sp[1]);
-		return -e;
-	}
 	if (pid == 0) {
 		close(sp[0]);
 		child_main(c, sp[1]);
 	}
+	r = pid < 0 ? -errno : 0;
+	if (cwd >= 0 && fchdir(cwd) < 0)
+		msg("warning: cannot return to the working directory");
+	close_safe(&cwd);
 	close(sp[1]);
+	userns_close_trees(&c->userns);	/* the child's to mount now */
+	if (r < 0) {
+		close(sp[0]);
+		return r;
+	}
 	*sync = sp[0];
 	return (pid_t)pid;
 }

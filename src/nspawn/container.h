@@ -13,6 +13,7 @@
 #include "nspawn/network.h"
 #include "nspawn/seccomp.h"
 #include "nspawn/nspawn.h"
+#include "nspawn/userns.h"
 
 struct raw_image;
 
@@ -35,11 +36,13 @@ struct container {
 	struct machine_net net;		/* the host side of its link */
 	int cgroup_fd;			/* for CLONE_INTO_CGROUP, or -1 */
 	struct syscall_filter filter;	/* installed just before the payload */
+	struct userns userns;		/* PrivateUsers= */
 };
 
 /* Sync messages between the monitor and the child, over a SOCK_SEQPACKET
  * pair.  The numbered steps appear as comments on both sides:
- *   #1 monitor: cgroup attach, then SYNC_GO     child: waits for it
+ *   #1 monitor: uid/gid maps, cgroup attach,    child: waits for it, then
+ *      then SYNC_GO                               becomes the userns' root
  *   #2 child: mounts, console pty, SYNC_CONSOLE (+ fd) monitor: keeps the fd
  *   #3 child: pivot, caps, exec; the socket closes on exec (EOF = running)
  * Any failure on the child side is SYNC_ERROR with errno and a message. */

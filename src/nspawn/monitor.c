@@ -341,6 +341,9 @@ static int sync_child(struct monitor *m, int sync)
 	int r, fd;
 
 	/* #1 */
+	r = userns_attach(m->c, m->cg, m->pid);
+	if (r < 0)
+		return fail_errno(r, "cannot map the user namespace of %s", m->c->machine), r;
 	r = m->in_cgroup ? 0 : cgroup_attach(m->cg, m->pid);
 	if (r < 0)
 		return fail_errno(r, "cannot put the container into %s", m->cg->path), r;

@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "fileio.h"
 #include "machbox.h"
+#include "nspawn/binduser.h"
 #include "nspawn/container.h"
 #include "nspawn/monitor.h"
 #include "nspawn/nspawn.h"
@@ -476,6 +477,12 @@ static int prepare(struct nspawn_opts *o, struct container *c, struct raw_image 
 	r = o->image ? prepare_image(o, c, img) : prepare_dir(o, c);
 	if (r)
 		return r;
+	r = userns_prepare(c);
+	if (r)
+		return r;
+	r = binduser_prepare(c);
+	if (r)
+		return r;
 	machine_id_from_name(c->machine, c->machine_id, c->uuid);
 	if (nspawn_wants_link(o))
 		o->private_network = true;	/* the link lives in its own netns */
@@ -496,6 +503,7 @@ static int run(struct nspawn_opts *o, struct container *c, struct machine_cgroup
 	struct console_state cs = { .log = { .fd = -1 }, .esc = { .key = c->conf.escape_key },
 				    .sock = { .listen_fd = -1 } };
 	int sigfd, r, code = EXIT_FAIL;
+	char kn[4];
 
 	if (ring_init(&cs.ring, CONSOLE_RING_SIZE) < 0)
 		return fail_errno(ENOMEM, "console buffer");
@@ -515,8 +523,8 @@ static int run(struct nspawn_opts *o, struct container *c, struct machine_cgroup
 	if (!o->quiet)
 		fprintf(stderr, "Spawning container %s on %s.\n", c->machine, o->image ? o->image : c->root);
 	if (!o->quiet && isatty(STDIN_FILENO) && o->console != CONSOLE_PIPE)
-		fprintf(stderr, "Press ^%c three times within 1s to kill container.\n",
-			c->conf.escape_key + '@');
+		fprintf(stderr, "Press %s three times within 1s to kill container.\n",
+			escape_key_name(c->conf.escape_key, kn));
 	console_state_setup(&cs, o->console);
 	do {
 		r = monitor_run(c, cg, &cs, sigfd, &code);
@@ -545,7 +553,8 @@ out:
 int nspawn_main(int argc, char **argv)
 {
 	struct nspawn_opts o;
-	struct container c = { .rootfd = -1, .cgroup_fd = -1, .net = { .dhcp_fd = -1 } };
+	struct container c = { .rootfd = -1, .cgroup_fd = -1, .net = { .dhcp_fd = -1 },
+			       .userns = { .lockfd = -1, .idmap_fd = -1, .tree_fd = -1 } };
 	struct machine_cgroup cg = { .dirfd = -1 };
 	struct raw_image img = { .fd = -1, .loopfd = -1 };
 	int r, jfd = -1;
@@ -596,6 +605,7 @@ out:
 	if (c.image && c.rootfd >= 0)
 		rmdir(c.root);
 	close_safe(&c.rootfd);
+	userns_release(&c.userns);
 	/* the loop device detaches when its last user is gone */
 	raw_image_close(&img);
 	nspawn_opts_free(&o);

@@ -12,6 +12,7 @@
 #define NSPAWN_MAX_MOUNTS 64
 #define NSPAWN_MAX_ENV 128
 #define NSPAWN_MAX_PORTS 16
+#define NSPAWN_MAX_BIND_USERS 4
 
 enum bind_kind { MNT_BIND, MNT_BIND_RO, MNT_TMPFS };
 
@@ -40,7 +41,7 @@ enum {
 	SET_HOSTNAME = 1u << 6, SET_MOUNTS = 1u << 7, SET_READ_ONLY = 1u << 8,
 	SET_VOLATILE = 1u << 9, SET_NETWORK = 1u << 10, SET_PRIVATE_USERS = 1u << 11,
 	SET_RESOLV = 1u << 12, SET_LIMITS = 1u << 13, SET_SIGNALS = 1u << 14,
-	SET_PORTS = 1u << 15, SET_SYSCALLS = 1u << 16,
+	SET_PORTS = 1u << 15, SET_SYSCALLS = 1u << 16, SET_BIND_USER = 1u << 17,
 };
 
 struct nspawn_opts {
@@ -80,7 +81,10 @@ struct nspawn_opts {
 	bool quiet;
 	uint64_t memory_max, tasks_max;	/* UINT64_MAX: unset */
 	uint64_t cpu_weight;		/* 0: unset */
-	char *private_users;		/* raw option value; the isolation issue fills it in */
+	char *private_users;		/* raw PrivateUsers=, read by userns_prepare() */
+	char *private_users_ownership;	/* raw PrivateUsersOwnership= */
+	char *bind_users[NSPAWN_MAX_BIND_USERS];	/* BindUser= */
+	unsigned n_bind_users;
 	char *log_file;			/* console log (machined passes it) */
 	int stop_timeout_s;		/* poweroff grace time before SIGKILL */
 	enum restart_policy restart;	/* [Machbox] Restart=, used by machined */

@@ -9,6 +9,8 @@
 #include "machbox.h"
 #include "nspawn/nspawn.h"
 #include "nspawn/seccomp.h"
+#include "nspawn/binduser.h"
+#include "nspawn/userns.h"
 
 void nspawn_opts_init(struct nspawn_opts *o)
 {
@@ -42,6 +44,9 @@ void nspawn_opts_free(struct nspawn_opts *o)
 	free(o->chdir);
 	free(o->hostname);
 	free(o->private_users);
+	free(o->private_users_ownership);
+	for (i = 0; i < o->n_bind_users; i++)
+		free(o->bind_users[i]);
 	for (i = 0; i < o->n_syscall_filter; i++)
 		free(o->syscall_filter[i]);
 	free(o->network_bridge);
@@ -207,6 +212,7 @@ static void help(void)
 	       "     --bind-ro=PATH[:PATH[:OPTIONS]\n"
 	       "                            Similar, but creates a read-only bind mount\n"
 	       "     --tmpfs=PATH:[OPTIONS] Mount an empty tmpfs to the specified directory\n"
+	       "     --bind-user=NAME       Bind user from host to container\n"
 	       "\n"
 	       "Input/Output:\n"
 	       "     --console=MODE         Select how stdin/stdout/stderr and /dev/console are\n"
@@ -217,9 +223,15 @@ static void help(void)
 	       "     --stop-timeout=SECONDS Time the guest gets to power off before SIGKILL\n"
 	       "\n"
 	       "Security:\n"
+	       "     --private-users=no|yes|pick|identity|BASE[:RANGE]\n"
+	       "                            Run within user namespace\n"
+	       "     --private-users-ownership=auto|map|chown|off\n"
+	       "                            Adjust OS tree ownership to the user namespace\n"
+	       "  -U                        Equivalent to --private-users=pick\n"
 	       "     --system-call-filter=LIST|~LIST\n"
 	       "                            Allow (or with ~ deny) system calls by name or\n"
-	       "                            group: @clock @module @keyring @swap @raw-io @reboot\n"
+	       "                            group: @clock @module @keyring @swap @raw-io\n"
+	       "                            @reboot\n"
 	       "\n"
 	       "The escape key ^] pressed three times within a second detaches and stops\n"
 	       "the container.\n");
@@ -231,6 +243,7 @@ enum {
 	OPT_KILL_SIGNAL, OPT_CONSOLE, OPT_SETTINGS, OPT_RESOLV_CONF,
 	OPT_PROPERTY, OPT_LOG_FILE, OPT_STOP_TIMEOUT, OPT_NETWORK_BRIDGE, OPT_NETWORK_ZONE,
 	OPT_SYSCALL_FILTER, OPT_NETWORK_INTERFACE, OPT_NETWORK_MACVLAN,
+	OPT_PRIVATE_USERS, OPT_PRIVATE_USERS_OWNERSHIP, OPT_BIND_USER,
 };
 
 static const struct option options[] = {
@@ -267,6 +280,9 @@ static const struct option options[] = {
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 	{ "system-call-filter", required_argument, NULL, OPT_SYSCALL_FILTER },
+	{ "private-users", optional_argument, NULL, OPT_PRIVATE_USERS },
+	{ "private-users-ownership", required_argument, NULL, OPT_PRIVATE_USERS_OWNERSHIP },
+	{ "bind-user", required_argument, NULL, OPT_BIND_USER },
 	{ 0 }
 };
 
@@ -507,6 +523,36 @@ static int parse_network(struct nspawn_opts *o, int c, const char *arg)
 	return r < 0 ? r : 0;
 }
 
+/* -U, --private-users[=], --private-users-ownership=: checked here, kept
+ * raw as PrivateUsers= is; 0, EXIT_USAGE or -errno */
+static int parse_userns(struct nspawn_opts *o, int c, const char *arg)
+{
+	enum userns_owner own;
+	struct userns u;
+	int r;
+
+	if (c == OPT_PRIVATE_USERS_OWNERSHIP) {
+		if (userns_parse_owner(arg, &own) < 0)
+			return usage_error("bad --private-users-ownership= value '%s' (auto, map, chown, off)", arg);
+		r = replace_str(&o->private_users_ownership, arg);
+	} else {
+		/* -U: pick where the kernel has user namespaces, else no */
+		if (c == 'U')
+			arg = CFG_PRIVATE_USERS && access("/proc/self/ns/user", F_OK) == 0 ? "pick" : "no";
+		arg = arg ? arg : "yes";
+		if (userns_parse(arg, &u) < 0)
+			return usage_error("bad --private-users= value '%s' (no, yes, pick, identity, BASE[:RANGE])", arg);
+		if (!CFG_PRIVATE_USERS && u.mode != USERNS_NO)
+			return usage_error("user namespaces are not built into this machbox");
+		r = replace_str(&o->private_users, arg);
+		/* systemd's -U: pick, and the image's ownership made to fit */
+		if (r == 0 && c == 'U')
+			r = replace_str(&o->private_users_ownership, "auto");
+	}
+	o->set_mask |= SET_PRIVATE_USERS;
+	return r < 0 ? r : 0;
+}
+
 /* One option; returns 0, or a usage error already reported (EXIT_USAGE),
  * or -ENOMEM. */
 static int parse_one(struct nspawn_opts *o, int c, const char *arg)
@@ -636,6 +682,18 @@ static int parse_one(struct nspawn_opts *o, int c, const char *arg)
 		o->set_mask |= SET_SYSCALLS;
 		break;
 	}
+	case 'U':
+	case OPT_PRIVATE_USERS:
+	case OPT_PRIVATE_USERS_OWNERSHIP:
+		return parse_userns(o, c, arg);
+	case OPT_BIND_USER:
+		r = nspawn_add_bind_user(o, arg);
+		if (r == -EINVAL)
+			return usage_error("bad user name '%s'", arg);
+		if (r == -E2BIG)
+			return usage_error("too many --bind-user= options");
+		o->set_mask |= SET_BIND_USER;
+		break;
 	case OPT_LOG_FILE:
 		r = replace_str(&o->log_file, arg);
 		break;
@@ -656,7 +714,7 @@ int nspawn_parse_args(struct nspawn_opts *o, int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;	/* reset: the tests call this more than once */
-	while ((c = getopt_long(argc, argv, "+hD:i:M:bu:E:xPqnp:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hD:i:M:bu:E:xPqnp:U", options, NULL)) != -1) {
 		if (c == 'h') {
 			help();
 			return 0;

@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "inroot.h"
 #include "machbox.h"
+#include "nspawn/binduser.h"
 #include "nspawn/container.h"
 #include "nspawn/rawimage.h"
 #include "nspawn/rootfs.h"
@@ -150,7 +151,17 @@ static int setup_proc_sys(struct container *c)
 		if (r < 0)
 			return r;
 	}
-	r = mount_in(c->rootfd, "sysfs", "/sys", "sysfs", MNT_RO_FLAGS, NULL, 1);
+	/* sysfs belongs to a network namespace: a user namespace may mount
+	 * only its own's, so without one it gets the host's, read-only
+	 * (recursively: the host's mounts below are locked to it, and their
+	 * files are not the unprivileged guest root's to write) */
+	if (userns_on(&c->userns) && !c->o->private_network) {
+		r = mount_in(c->rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC, NULL, 1);
+		if (r == 0)
+			r = remount_top(c->rootfd, "/sys", MNT_RO_FLAGS);
+	} else {
+		r = mount_in(c->rootfd, "sysfs", "/sys", "sysfs", MNT_RO_FLAGS, NULL, 1);
+	}
 	if (r < 0)
 		return r;
 	if (c->has_cgroup)
@@ -272,8 +283,10 @@ static int setup_dev(struct container *c, int *master)
 	return setup_console(c, master);
 }
 
-static int setup_custom_mount(struct container *c, const struct custom_mount *m)
+static int setup_custom_mount(struct container *c, unsigned i)
 {
+	const struct custom_mount *m = &c->o->mounts[i];
+	bool userns = userns_on(&c->userns);
 	char sp[32], dp[32];
 	struct stat st;
 	int src, dst, r = 0;
@@ -281,9 +294,10 @@ static int setup_custom_mount(struct container *c, const struct custom_mount *m)
 
 	if (m->kind == MNT_TMPFS)
 		return mount_in(c->rootfd, "tmpfs", m->dest, "tmpfs", MS_NOSUID | MS_NODEV, m->options, 1);
-	src = open(m->source, O_PATH | O_CLOEXEC);
+	/* in a user namespace, the monitor's copy of the source tree */
+	src = userns ? c->userns.bind_fd[i] : open(m->source, O_PATH | O_CLOEXEC);
 	if (src < 0)
-		return failed(errno, "cannot open bind source %s", m->source);
+		return failed(userns ? src : errno, "cannot open bind source %s", m->source);
 	if (fstat(src, &st) < 0) {
 		close(src);
 		return failed(errno, "cannot stat %s", m->source);
@@ -294,7 +308,8 @@ static int setup_custom_mount(struct container *c, const struct custom_mount *m)
 		return failed(dst, "cannot make bind target %s", m->dest);
 	}
 	flags = MS_BIND | (m->recursive ? MS_REC : 0);
-	if (mount(fd_path(src, sp), fd_path(dst, dp), NULL, flags, NULL) < 0)
+	if (userns ? syscall(SYS_move_mount, src, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 :
+		     mount(fd_path(src, sp), fd_path(dst, dp), NULL, flags, NULL) < 0)
 		r = failed(errno, "cannot bind %s on %s", m->source, m->dest);
 	close(src);
 	close(dst);
@@ -340,13 +355,14 @@ static int setup_resolv(struct container *c)
 	} else {
 		int fd;
 
-		if (unlinkat(etc, "resolv.conf", 0) < 0 && errno == EROFS) {
+		if (unlinkat(etc, "resolv.conf", 0) < 0 && (errno == EROFS || errno == EACCES)) {
 			close(etc);
-			return 0;	/* a read-only image keeps its own */
+			return 0;	/* a read-only image keeps its own, as does one
+					 * the root of a user namespace may not change */
 		}
 		strcat(text, "\n");
 		fd = openat(etc, "resolv.conf", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		r = fd < 0 ? (errno == EROFS ? 0 : failed(errno, "cannot write /etc/resolv.conf")) :
+		r = fd < 0 ? (errno == EROFS || errno == EACCES ? 0 : failed(errno, "cannot write /etc/resolv.conf")) :
 			     write_all(fd, text, strlen(text));
 		if (fd >= 0)
 			close(fd);
@@ -472,6 +488,12 @@ static int prepare_root(struct container *c)
 		r = raw_image_mount(c->image, c->root, ro ? MS_RDONLY : 0);
 		if (r < 0)
 			return failed(r, "cannot mount %s (%s)", c->o->image, c->image->fstype);
+	} else if (userns_on(&c->userns)) {
+		/* the monitor's copy of it (idmapped or not); c->root is
+		 * relative to our cwd from now on */
+		r = userns_mount_root(c);
+		if (r < 0)
+			return failed(r, "cannot mount %s in the user namespace", c->root);
 	} else if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		return failed(errno, "cannot bind %s", c->root);
 	}
@@ -521,7 +543,14 @@ int rootfs_setup(struct container *c, int *master)
 		r = mount_in(c->rootfd, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME,
 			     "mode=1777,size=20%,nr_inodes=400k", 1);
 	for (i = 0; r == 0 && i < c->o->n_mounts; i++)
-		r = setup_custom_mount(c, &c->o->mounts[i]);
+		r = setup_custom_mount(c, i);
+	if (r == 0 && CFG_PRIVATE_USERS && c->userns.n_users) {
+		const char *what = "";
+
+		r = binduser_setup(c, &what);
+		if (r < 0)
+			r = failed(r, "%s", what);
+	}
 	if (r == 0)
 		r = setup_resolv(c);
 	if (r == 0)

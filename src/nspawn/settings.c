@@ -13,6 +13,7 @@
 
 #include "ini.h"
 #include "machbox.h"
+#include "nspawn/binduser.h"
 #include "nspawn/settings.h"
 
 #define WHITESPACE " \t\n\r"
@@ -339,6 +340,29 @@ static int p_netname(struct parser *ps, const struct key *k, const char *v)
 	return replace_str(FIELD(ps, k, char *), v);
 }
 
+/* BindUser=: space-separated user names; empty resets */
+static int p_bind_user(struct parser *ps, const struct key *k, const char *v)
+{
+	char buf[256], *save = NULL, *w;
+	int r;
+
+	if (!*v) {
+		while (ps->o->n_bind_users)
+			free(ps->o->bind_users[--ps->o->n_bind_users]);
+		return 0;
+	}
+	if (strlcpy_mb(buf, v, sizeof(buf)) >= sizeof(buf))
+		return bad(ps, k, "too long");
+	for (w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		r = nspawn_add_bind_user(ps->o, w);
+		if (r == -E2BIG)
+			return bad(ps, k, "more than %d users", NSPAWN_MAX_BIND_USERS);
+		if (r < 0)
+			return bad(ps, k, "not a user name: '%.32s'", w);
+	}
+	return 0;
+}
+
 /* Interface=, MACVLAN=: space-separated interface names */
 static int p_ifaces(struct parser *ps, const struct key *k, const char *v)
 {
@@ -464,7 +488,8 @@ static const struct key keys[] = {
 	{ SECT_FILES, "Bind", p_mount, SET_MOUNTS, PRIV, MNT_BIND },
 	{ SECT_FILES, "BindReadOnly", p_mount, SET_MOUNTS, PRIV, MNT_BIND_RO },
 	{ SECT_FILES, "TemporaryFileSystem", p_mount, SET_MOUNTS, PRIV, MNT_TMPFS },
-	{ SECT_FILES, "BindUser", NULL, 0, LATER, 0 },
+	{ SECT_FILES, "PrivateUsersOwnership", p_string, SET_PRIVATE_USERS, PRIV, OFF(private_users_ownership) },
+	{ SECT_FILES, "BindUser", p_bind_user, SET_BIND_USER, PRIV, 0 },
 	{ SECT_NETWORK, "Private", p_bool, SET_NETWORK, PRIV, OFF(private_network) },
 	{ SECT_NETWORK, "VirtualEthernet", p_bool, SET_NETWORK, PRIV, OFF(network_veth) },
 	{ SECT_NETWORK, "Bridge", p_netname, SET_NETWORK, PRIV, OFF(network_bridge) },
@@ -729,8 +754,17 @@ void settings_merge(struct nspawn_opts *c, struct nspawn_opts *f, enum settings_
 		memcpy(c->ports, f->ports, sizeof(f->ports));
 		c->n_ports = f->n_ports;
 	}
-	if (take & SET_PRIVATE_USERS)
+	if (take & SET_BIND_USER) {
+		while (c->n_bind_users)
+			free(c->bind_users[--c->n_bind_users]);
+		memcpy(c->bind_users, f->bind_users, sizeof(f->bind_users));
+		c->n_bind_users = f->n_bind_users;
+		f->n_bind_users = 0;
+	}
+	if (take & SET_PRIVATE_USERS) {
 		move_str(&c->private_users, &f->private_users);
+		move_str(&c->private_users_ownership, &f->private_users_ownership);
+	}
 	if (take & SET_RESOLV)
 		c->resolv_conf = f->resolv_conf;
 	merge_values(c, f, take, &def);

@@ -28,7 +28,7 @@ typedef ini_warn_fn settings_warn_fn;
  * "FILE:LINE: KEY=: reason" (or "FILE: reason"); OUT may hold part of the
  * file and must still be freed with nspawn_opts_free().  Untrusted files
  * skip privileged keys (Bind=, BindReadOnly=, TemporaryFileSystem=,
- * BindUser=, PrivateUsers=, every [Network] key, and [Machbox]'s
+ * BindUser=, PrivateUsers=, PrivateUsersOwnership=, every [Network] key, and [Machbox]'s
  * MemoryMax=, TasksMax=, CPUWeight=, StopTimeoutSec=, Restart=) with one
  * warning per occurrence.  WARN may be NULL. */
 int settings_load_file(const char *path, bool trusted, struct nspawn_opts *out,

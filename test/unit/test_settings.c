@@ -318,10 +318,11 @@ static void test_warnings(void)
 	struct nspawn_opts o;
 
 	is_int(load(&o, text, true), 0, "unknown things are not errors");
-	is_int(w.n, 5, "one warning each: stray, key, 2 sections, 1 unsupported key");
+	is_int(w.n, 4, "one warning each: stray, key, 2 sections");
 	ok(o.boot, "known keys still apply");
-	is_int(o.set_mask, SET_BOOT, "unsupported keys set nothing");
-	ok(strstr(w.last, "t.nspawn:13: 'BindUser=' is not supported"), "last: %s", w.last);
+	is_int(o.set_mask, SET_BOOT | SET_BIND_USER, "unknown keys set nothing");
+	ok(o.n_bind_users == 1 && !strcmp(o.bind_users[0], "alan"), "BindUser= applies in a trusted file");
+	ok(strstr(w.last, "t.nspawn:11: unknown section"), "last: %s", w.last);
 	nspawn_opts_free(&o);
 
 	is_int(load(&o, "[Network]\nVirtualEthernet=yes\nPort=tcp:8080:80\nPort=udp:53\n", true), 0,
@@ -395,6 +396,7 @@ static void test_untrusted(void)
 	is_int(o.poweroff_signal, SIGUSR2, "signals are not privileged");
 	is_int(o.n_mounts, 0, "no mounts");
 	ok(!o.private_users && !o.private_network, "no user namespace, no network");
+	is_int(o.n_bind_users, 0, "no bound users");
 	ok(o.memory_max == UINT64_MAX && o.tasks_max == UINT64_MAX && o.cpu_weight == 0, "no limits");
 	ok(o.restart == RESTART_NO && o.stop_timeout_s == 30, "no policy");
 	is_int(o.set_mask, SET_BOOT | SET_HOSTNAME | SET_READ_ONLY | SET_SIGNALS, "set_mask");
