@@ -74,12 +74,18 @@ static int block_filters(const unsigned char *h, size_t hlen, uint64_t *dict)
 	return 0;
 }
 
+static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+
+bool is_xz(const unsigned char *p, size_t n)
+{
+	return CFG_FILTER_XZ && n >= sizeof(xz_magic) && !memcmp(p, xz_magic, sizeof(xz_magic));
+}
+
 int xz_first_dict_size(const unsigned char *p, size_t n, uint64_t *dict)
 {
-	static const unsigned char magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
 	size_t hsize;
 
-	if (memcmp(p, magic, n < 6 ? n : 6))
+	if (memcmp(p, xz_magic, n < 6 ? n : 6))
 		return 0;
 	if (n < 13)
 		return -EAGAIN;
@@ -115,20 +121,4 @@ const char *entry_path_problem(const char *path)
 			p++;
 	}
 	return NULL;
-}
-
-static bool starts(const unsigned char *p, size_t n, const unsigned char *m, size_t mlen)
-{
-	return n >= mlen && !memcmp(p, m, mlen);
-}
-
-bool compressed_stream(const unsigned char *p, size_t n)
-{
-	static const unsigned char gz[] = { 0x1f, 0x8b };
-	static const unsigned char xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
-	static const unsigned char zst[] = { 0x28, 0xb5, 0x2f, 0xfd };
-
-	return (CFG_FILTER_GZIP && starts(p, n, gz, sizeof(gz))) ||
-	       (CFG_FILTER_XZ && starts(p, n, xz, sizeof(xz))) ||
-	       (CFG_FILTER_ZSTD && starts(p, n, zst, sizeof(zst)));
 }

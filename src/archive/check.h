@@ -25,8 +25,8 @@ int xz_first_dict_size(const unsigned char *p, size_t n, uint64_t *dict);
  * not too long or deep; NULL or the reason */
 const char *entry_path_problem(const char *path);
 
-/* p starts with the magic of a compression built in (gzip, xz, zstd):
- * the extractor then decompresses in a process of its own */
-bool compressed_stream(const unsigned char *p, size_t n);
+/* p starts with the xz magic (and xz is built in): the extractor then
+ * decompresses in a process of its own */
+bool is_xz(const unsigned char *p, size_t n);
 
 #endif

@@ -334,10 +334,10 @@ int unpack_tar(int in_fd, const struct extract_limits *lim, char *err, size_t er
 	u.errlen = errlen;
 	if (CFG_FILTER_XZ && (r = peek_xz(&u)) < 0)
 		return r;
-	/* the longest magic of a compressed stream: xz's 6 bytes */
 	if ((r = fill(&u, 6)) < 0)
 		return r;
-	if (compressed_stream(u.buf, u.pending))
+	/* gzip and zstd decode 5-10 times as fast: one process is enough */
+	if (is_xz(u.buf, u.pending))
 		r = unpack_decoded(&u);
 	else
 		r = unpack_stream(&u);

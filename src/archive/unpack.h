@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "archive/decoder.h"
 #include "archive/extract.h"
 
 /* Reads the tarball from in_fd into the current root ("/", a chroot),
@@ -13,19 +14,6 @@
  * decompressed by a process of its own (decoder.c), which takes in_fd
  * over: it is closed here then.  0 or -errno with err set. */
 int unpack_tar(int in_fd, const struct extract_limits *lim, char *err, size_t errlen);
-
-/* decoder.c: the decompressing process.  decoder_start() forks it,
- * reading head (bytes read ahead) then in_fd; *out_fd gets the tar
- * stream; skip_check: xz's own check is not computed.  decoder_finish() reaps it once the caller closed *out_fd,
- * killing it first when the caller failed (stop): 0, or -errno and err
- * when it failed by itself. */
-struct decoder {
-	pid_t pid;
-	int sock;
-};
-int decoder_start(int in_fd, const unsigned char *head, size_t head_len, bool skip_check,
-		  struct decoder *d, int *out_fd);
-int decoder_finish(struct decoder *d, bool stop, char *err, size_t errlen);
 
 /* unwrap.c: a root that is no OS tree and holds only a directory that
  * is one gets that directory's contents, as systemd-importd does */

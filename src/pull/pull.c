@@ -65,15 +65,15 @@ static int sink_data(struct http_sink *s, const void *buf, size_t len)
 
 /* --- the unpacking child --- */
 
-static int unpack_raw(int in_fd, const char *tmp, char *err, size_t errlen)
+static int unpack_raw(const struct pull *p, int in_fd, char *err, size_t errlen)
 {
-	int fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(p->tmp, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open the temp image: %s", strerror(errno));
 		return -errno;
 	}
-	return raw_decompress(in_fd, fd, err, errlen);
+	return raw_decompress(in_fd, fd, p->hashing, err, errlen);
 }
 
 static NORETURN void child_main(struct pull *p, int in_fd, int report_fd)
@@ -82,7 +82,7 @@ static NORETURN void child_main(struct pull *p, int in_fd, int report_fd)
 	struct extract_limits lim = { .hashed = p->hashing };
 
 	if (p->o->raw)
-		rep.err = unpack_raw(in_fd, p->tmp, rep.msg, sizeof(rep.msg));
+		rep.err = unpack_raw(p, in_fd, rep.msg, sizeof(rep.msg));
 	else
 		rep.err = extract_tar(in_fd, p->tmp, &lim, rep.msg, sizeof(rep.msg));
 	/* #1: the result, as data: the parent words the failure */
