@@ -75,7 +75,7 @@ TP_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-ta
 include third_party/third_party.mk
 
 # --- our code ---
-OPTFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
+OPTFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie
 WARNFLAGS := -Wall -Wextra -Wundef -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers
 CPPFLAGS_MB := -D_GNU_SOURCE -I$(GENBASE) -Iinclude -Isrc
 CFLAGS ?=
@@ -126,7 +126,13 @@ $(BUILD)/machbox: $(BUILD)/machbox.unstripped
 	@echo "  STRIP   $@"
 	$(Q)$(STRIP) -s -R .comment -o $@ $<
 
-$(BUILD)/obj/%.o: %.c $(GENCONFIG) | $(libs-y) $(TP_KHDR_STAMP)
+# The compiler and its flags are a dependency too: a changed flag (say
+# OPTFLAGS) rebuilds our objects instead of linking stale ones.
+FLAGS_STAMP := $(BUILD)/obj/flags
+FLAGS_TEXT := $(CC) $(MB_CFLAGS) $(tpinc-y)
+$(shell mkdir -p $(BUILD)/obj; [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = '$(FLAGS_TEXT)' ] || printf '%s\n' '$(FLAGS_TEXT)' > $(FLAGS_STAMP))
+
+$(BUILD)/obj/%.o: %.c $(GENCONFIG) $(FLAGS_STAMP) | $(libs-y) $(TP_KHDR_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(MB_CFLAGS) $(addprefix -isystem ,$(tpinc-y)) -MMD -MP -c -o $@ $<

@@ -58,12 +58,16 @@ static int exec_done(long pid)
 	char path[64], buf[512];
 	struct stat self, parent;
 	long ppid;
-	char *p;
+	char *p, *end;
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
 	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
 		return 0;
-	if (sscanf(p + 1, " %*c %ld", &ppid) != 1)
+	/* ") S PPID ...": the state, one character, then the parent */
+	if (p[1] != ' ' || !p[2] || p[3] != ' ')
+		return 0;
+	ppid = strtol(p + 4, &end, 10);
+	if (end == p + 4 || ppid <= 0)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
 	if (stat(path, &self) < 0)

@@ -56,14 +56,21 @@ struct copy {
 /* "0 SHIFT RANGE" of the leader's uid_map; range 0 when it maps all */
 static void userns_of(pid_t leader, struct copy *c)
 {
-	char path[64], buf[128];
-	unsigned a, b, n;
+	char path[64], buf[128], *p = buf, *end;
+	unsigned long v[3];
+	int i;
 
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)leader);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) == 0 &&
-	    sscanf(buf, "%u %u %u", &a, &b, &n) == 3 && a == 0 && n != UINT32_MAX) {
-		c->shift = b;
-		c->range = n;
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+		return;
+	for (i = 0; i < 3; i++, p = end) {
+		v[i] = strtoul(p, &end, 10);
+		if (end == p)
+			return;
+	}
+	if (v[0] == 0 && v[2] < UINT32_MAX) {
+		c->shift = (uint32_t)v[1];
+		c->range = (uint32_t)v[2];
 	}
 }
 

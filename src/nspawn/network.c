@@ -129,10 +129,14 @@ static void guest_dns(struct container *c, struct dhcp_config *dc)
 	if (dc->n_dns || read_file_at(AT_FDCWD, "/etc/resolv.conf", text, sizeof(text)) < 0)
 		return;
 	for (line = strtok_r(text, "\n", &save); line && dc->n_dns < 3; line = strtok_r(NULL, "\n", &save)) {
-		char addr[64];
+		char *addr = line + strspn(line, " \t");
 		struct in_addr a;
 
-		if (sscanf(line, " nameserver %63s", addr) != 1 || inet_pton(AF_INET, addr, &a) != 1)
+		if (strncmp(addr, "nameserver", 10) || (addr[10] != ' ' && addr[10] != '\t'))
+			continue;
+		addr += 10 + strspn(addr + 10, " \t");
+		addr[strcspn(addr, " \t\r")] = 0;
+		if (inet_pton(AF_INET, addr, &a) != 1)
 			continue;
 		if ((ntohl(a.s_addr) >> 24) == 127)
 			continue;

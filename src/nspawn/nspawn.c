@@ -331,12 +331,18 @@ struct init_report {
 	char path[64];
 };
 
-static void __attribute__((noreturn)) detect_helper(const struct container *c, int fd)
+static void __attribute__((noreturn)) detect_helper(const struct container *c, int fd, pid_t monitor)
 {
 	struct init_report rep = { 0 };
 	const char *p;
 	int rootfd;
 
+	/* the mount point's lock is the monitor's, not ours to keep alive
+	 * should the monitor be killed while we look; nor do we outlive it */
+	close(c->rootfd);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != monitor)
+		_exit(1);
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		rep.err = -errno;
 	else
@@ -355,7 +361,7 @@ static int detect_in_image(struct container *c, struct init_report *rep)
 {
 	int p[2], status;
 	ssize_t n;
-	pid_t pid;
+	pid_t pid, monitor = getpid();
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
@@ -366,7 +372,7 @@ static int detect_in_image(struct container *c, struct init_report *rep)
 		return -errno;
 	}
 	if (pid == 0)
-		detect_helper(c, p[1]);
+		detect_helper(c, p[1], monitor);
 	close(p[1]);
 	n = read_all(p[0], rep, sizeof(*rep));
 	close(p[0]);
