@@ -39,6 +39,7 @@ struct pull {
 	int out_fd, report_fd;	/* the pipe to the child, its report socket */
 	pid_t child;
 	struct child_report rep;
+	struct extract_limits lim;	/* MACHBOX_IMPORT_*, as for import-tar */
 };
 
 static int sink_head(struct http_sink *s, const struct http_resp *r)
@@ -79,8 +80,9 @@ static int unpack_raw(const struct pull *p, int in_fd, char *err, size_t errlen)
 static NORETURN void child_main(struct pull *p, int in_fd, int report_fd)
 {
 	struct child_report rep = { 0, "" };
-	struct extract_limits lim = { .hashed = p->hashing };
+	struct extract_limits lim = p->lim;
 
+	lim.hashed = p->hashing;
 	if (p->o->raw)
 		rep.err = unpack_raw(p, in_fd, rep.msg, sizeof(rep.msg));
 	else
@@ -245,6 +247,9 @@ int pull_image(const struct pull_opts *o, struct pull_result *res, char *err, si
 
 	memset(res, 0, sizeof(*res));
 	err[0] = 0;
+	r = extract_limits_from_env(&p.lim, err, errlen);
+	if (r < 0)
+		return r;
 	if (!o->force && image_find(o->name, &img) == 0) {
 		snprintf(err, errlen, "image '%s' exists already (--force replaces it)", o->name);
 		return -EEXIST;
