@@ -106,6 +106,8 @@ libs-$(CONFIG_FILTER_GZIP) += $(TP_ZLIB_A)
 libs-$(CONFIG_PULL) += $(TP_BEARSSL_A)
 tpinc-y :=
 tpinc-$(CONFIG_ARCHIVE) += $(TP_ARCHIVE_INC)
+# the extractor's decompressor calls liblzma itself (src/archive/decoder.c)
+tpinc-$(CONFIG_ARCHIVE) += $(TP_LZMA_INC)
 tpinc-$(CONFIG_PULL) += $(TP_BEARSSL_INC)
 
 OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(src-y))

@@ -4,6 +4,8 @@
 # busybox guest of test/fixtures. `make bench` runs it after `all helpers`.
 #
 #   BENCH_RUNS=N   timed runs per command (default 30; the boot runs 10)
+#   BENCH_PULL_RUNS=N  runs of pull-tar, its pipeline and import-tar (default 5)
+#   BENCH_ONLY=pull    only the pull and import measurements
 #   BUILD=DIR      where machbox was built (default build)
 #
 # Results go to $BUILD/bench/results.txt and stdout. The targets (ratios,
@@ -511,9 +513,68 @@ print("%.1f %d %d" % ((time.monotonic() - t) * 1000, resource.getrusage(resource
 PY
 }
 
+# pull_summary FILE: "MEDIAN MIN MAX PEAK_RSS BAD" of run_measured lines
+# (ms, ms, ms, KiB, how many runs did not exit 0)
+pull_summary() {
+	sort -n "$1" | awk '{ v[NR] = $1; if ($2 > rss) rss = $2; if ($3 != 0) bad++ } END {
+		if (NR == 0) exit 1
+		med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.0f %.0f %.0f %d %d\n", med, v[1], v[NR], rss, bad }'
+}
+
+# pull_line LABEL FILE KEY: the median, range and peak RSS of FILE's runs
+pull_line() {
+	local med lo hi rss bad
+	read -r med lo hi rss bad < <(pull_summary "$2") || return
+	report "$(printf '%-58s median %6s ms  (%s-%s, n=%d)  peak RSS %6s KiB%s' "$1" "$med" "$lo" "$hi" \
+		"$(wc -l < "$2")" "$rss" "$([ "$bad" = 0 ] || echo "  $bad FAILED")")"
+	[ "$bad" = 0 ] || return
+	MEDIAN[$3]=$med
+	MEDIAN[$3_rss]=$rss
+}
+
+# pull_runs URL: BENCH_PULL_RUNS pairs of pull-tar and the pipeline, each
+# into a fresh directory.  The order alternates, and every tree is kept
+# until all runs are done: ext4 scans past recently deleted inodes when it
+# makes new ones (recently_deleted() was a third of a create on this
+# host), so a tree removed just before a run would slow that run down.
+pull_runs() {
+	local url=$1 i n=${BENCH_PULL_RUNS:-5}
+	local pull=(env MACHBOX_ROOT=X "$MACHBOX" machinectl pull-tar -q --verify=no "$url" bench)
+	: > "$TMP/pull.ms"; : > "$TMP/pipe.ms"
+	for ((i = 0; i < n; i++)); do
+		mkdir -p "$TMP/pull$i" "$TMP/pipe$i"
+		pull[1]=MACHBOX_ROOT=$TMP/pull$i
+		if ((i % 2)); then
+			run_measured "$TMP/m" sh -c "wget -qO- '$url' | xz -dc | tar -x -C '$TMP/pipe$i'"
+			cat "$TMP/m" >> "$TMP/pipe.ms"
+		fi
+		run_measured "$TMP/m" "${pull[@]}"
+		cat "$TMP/m" >> "$TMP/pull.ms"
+		if ! ((i % 2)); then
+			run_measured "$TMP/m" sh -c "wget -qO- '$url' | xz -dc | tar -x -C '$TMP/pipe$i'"
+			cat "$TMP/m" >> "$TMP/pipe.ms"
+		fi
+	done
+}
+
+# import_runs TAR: the write side alone, an uncompressed tarball from a
+# file: import-tar against GNU tar -x (root: owners and modes kept)
+import_runs() {
+	local i n=${BENCH_PULL_RUNS:-5}
+	: > "$TMP/import.ms"; : > "$TMP/tar.ms"
+	for ((i = 0; i < n; i++)); do
+		mkdir -p "$TMP/import$i" "$TMP/tar$i"
+		run_measured "$TMP/m" env MACHBOX_ROOT="$TMP/import$i" "$MACHBOX" machinectl import-tar "$1" bench
+		cat "$TMP/m" >> "$TMP/import.ms"
+		run_measured "$TMP/m" tar --numeric-owner -xf "$1" -C "$TMP/tar$i"
+		cat "$TMP/m" >> "$TMP/tar.ms"
+	done
+}
+
 PULL_SRV=""
 bench_pull() {
-	local port=18080 url root=$TMP/pullroot dir=$TMP/pipeline m p
+	local port=18080 url i
 	if [ -z "${PULL_TARBALL:-}" ]; then
 		unavailable "pull-tar" "no rootfs tarball (debian fixture)"
 		return
@@ -523,21 +584,23 @@ bench_pull() {
 	PULL_SRV=$!
 	url=http://127.0.0.1:$port/$(basename "$PULL_TARBALL")
 	until /usr/bin/python3 -c "import urllib.request as u; u.urlopen('$url', timeout=1).close()" 2>/dev/null; do nap 0.05; done
-	mkdir -p "$root" "$dir"
-	run_measured "$TMP/pull.m" env MACHBOX_ROOT="$root" "$MACHBOX" machinectl pull-tar -q --verify=no "$url" bench
-	run_measured "$TMP/pipe.m" sh -c "wget -qO- '$url' | xz -dc | tar -x -C '$dir'"
-	read -r m mr mc < "$TMP/pull.m"
-	read -r p pr pc < "$TMP/pipe.m"
-	report "$(printf '%-58s %8s ms   peak RSS %6s KiB  (exit %s)' "pull-tar --verify=no of $(du -m "$PULL_TARBALL" | cut -f1) MB .tar.xz (xz -9)" "$m" "$mr" "$mc")"
-	report "$(printf '%-58s %8s ms   peak RSS %6s KiB  (exit %s)' "wget | xz -dc | tar -x, the same file" "$p" "$pr" "$pc")"
-	note "loopback HTTP (python3 http.server); peak RSS is the largest single process"
-	MEDIAN[pull]=$m
-	MEDIAN[pipe]=$p
-	MEDIAN[pull_rss]=$mr
+	pull_runs "$url"
+	pull_line "pull-tar --verify=no of $(du -m "$PULL_TARBALL" | cut -f1) MB .tar.xz (xz -9)" "$TMP/pull.ms" pull
+	pull_line "wget | xz -dc | tar -x, the same file" "$TMP/pipe.ms" pipe
+	note "loopback HTTP (python3 http.server); alternating order; peak RSS is the largest single process"
 	kill "$PULL_SRV" 2>/dev/null
 	wait "$PULL_SRV" 2>/dev/null
 	PULL_SRV=""
-	rm -rf "$dir" "$root"
+	if xz -dc "$PULL_TARBALL" > "$TMP/rootfs.tar"; then
+		import_runs "$TMP/rootfs.tar"
+		pull_line "import-tar of the same, uncompressed ($(du -m "$TMP/rootfs.tar" | cut -f1) MB)" "$TMP/import.ms" import
+		pull_line "tar -x of the uncompressed tarball" "$TMP/tar.ms" tar
+		note "the write side alone (information)"
+	fi
+	for ((i = 0; i < ${BENCH_PULL_RUNS:-5}; i++)); do
+		rm -rf "$TMP/pull$i" "$TMP/pipe$i" "$TMP/import$i" "$TMP/tar$i"
+	done
+	rm -f "$TMP/rootfs.tar"
 }
 
 # --- machined -------------------------------------------------------------------
@@ -614,9 +677,20 @@ target_ratio() {
 	fi
 }
 
+pull_targets() {
+	target_ratio "pipeline / pull-tar (wall time)" pipe pull ">=" 1
+	[ -n "${MEDIAN[pull_rss]:-}" ] && target "pull-tar peak RSS (KiB)" "${MEDIAN[pull_rss]}" "<=" 81920
+	[ -n "${MEDIAN[import]:-}" ] && report "$(printf '%-58s %8s   (information)' \
+		"tar -x / import-tar (wall time)" "$(ratio tar import)")"
+}
+
 targets() {
 	report ""
 	report "targets (medians):"
+	if [ "${BENCH_ONLY:-}" = pull ]; then
+		pull_targets
+		return
+	fi
 	target_ratio "machbox / unshare" machbox unshare "<=" 1.5
 	target_ratio "machbox --private-network / unshare" machbox_net unshare "<=" 1.5
 	if [ -n "${MEDIAN[machbox_veth]:-}" ] && [ -n "${MEDIAN[machbox_net]:-}" ]; then
@@ -624,8 +698,7 @@ targets() {
 			"$(awk -v a="${MEDIAN[machbox_veth]}" -v b="${MEDIAN[machbox_net]}" 'BEGIN { printf "%.1f", a - b }')" "<=" 10
 	fi
 	[ -n "${MEDIAN[lease]:-}" ] && target "udhcpc lease after first DISCOVER (ms)" "${MEDIAN[lease]}" "<=" 50
-	target_ratio "pipeline / pull-tar (wall time)" pipe pull ">=" 1
-	[ -n "${MEDIAN[pull_rss]:-}" ] && target "pull-tar peak RSS (KiB)" "${MEDIAN[pull_rss]}" "<=" 81920
+	pull_targets
 	[ -n "${MEDIAN[md_rss]:-}" ] && target "machined VmRSS with ${MD_MACHINES:-20} machines (KiB)" "${MEDIAN[md_rss]}" "<=" 1024
 	[ -n "${MEDIAN[md_list]:-}" ] && target "machinectl list with ${MD_MACHINES:-20} machines (ms)" "${MEDIAN[md_list]}" "<=" 10
 	target_ratio "crun / machbox" crun machbox ">=" 2
@@ -650,15 +723,17 @@ header() {
 }
 
 header
-bench_machbox
-bench_network
-bench_lease
-bench_unshare
-bench_systemd_nspawn
-bench_crun
-bench_bwrap
-bench_boot
-bench_machined
+if [ "${BENCH_ONLY:-}" != pull ]; then
+	bench_machbox
+	bench_network
+	bench_lease
+	bench_unshare
+	bench_systemd_nspawn
+	bench_crun
+	bench_bwrap
+	bench_boot
+	bench_machined
+fi
 bench_pull
 targets
 log "results in $RESULTS"

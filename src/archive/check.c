@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "machbox.h"
 #include "archive/check.h"
 
 /* the tree code walks at most 256 levels (image/tree.c) */
@@ -73,12 +74,18 @@ static int block_filters(const unsigned char *h, size_t hlen, uint64_t *dict)
 	return 0;
 }
 
+static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+
+bool is_xz(const unsigned char *p, size_t n)
+{
+	return CFG_FILTER_XZ && n >= sizeof(xz_magic) && !memcmp(p, xz_magic, sizeof(xz_magic));
+}
+
 int xz_first_dict_size(const unsigned char *p, size_t n, uint64_t *dict)
 {
-	static const unsigned char magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
 	size_t hsize;
 
-	if (memcmp(p, magic, n < 6 ? n : 6))
+	if (memcmp(p, xz_magic, n < 6 ? n : 6))
 		return 0;
 	if (n < 13)
 		return -EAGAIN;

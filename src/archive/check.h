@@ -8,6 +8,7 @@
 #ifndef MACHBOX_ARCHIVE_CHECK_H
 #define MACHBOX_ARCHIVE_CHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,5 +24,9 @@ int xz_first_dict_size(const unsigned char *p, size_t n, uint64_t *dict);
 /* an entry's path is safe to create below the root: relative, no "..",
  * not too long or deep; NULL or the reason */
 const char *entry_path_problem(const char *path);
+
+/* p starts with the xz magic (and xz is built in): the extractor then
+ * decompresses in a process of its own */
+bool is_xz(const unsigned char *p, size_t n);
 
 #endif

@@ -5,7 +5,9 @@
  *     made but not opened) and becomes its chroot;
  *   - keeps only CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID,
  *     CAP_MKNOD and CAP_SETFCAP, with no_new_privs;
- *   - has an RLIMIT_AS cap and no fd but the input and its report socket.
+ *   - has an RLIMIT_AS cap and no fd but the input and its report socket;
+ *   - forks the decompressor of a compressed tarball (decoder.c), which
+ *     gives up even those capabilities.
  * Errors cross the fork as data: one SEQPACKET message (errno, text). */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,7 +85,7 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* every fd from 3 up closed but the n in keep (sorted here) */
-static void close_all_but(int *keep, size_t n)
+void close_all_but(int *keep, size_t n)
 {
 	unsigned from = 3;
 	size_t i;

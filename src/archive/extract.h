@@ -2,6 +2,7 @@
 #ifndef MACHBOX_EXTRACT_H
 #define MACHBOX_EXTRACT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -11,12 +12,16 @@ struct extract_limits {
 	uint64_t max_entries;	/* 0 = default */
 	uint64_t xz_memlimit;	/* bytes a single xz stream may need, 0 = default */
 	uint64_t mem_limit;	/* address-space cap of the extractor, 0 = default */
+	bool hashed;		/* the caller compares the tarball's SHA-256 before
+				 * the image is used: xz's own check is skipped */
 };
 
 /* Defaults: 32 GiB (the sum of the entries' sizes, holes of sparse files
  * included), 4 Mi entries, 128 MiB for an xz dictionary (xz -9 needs 64),
- * 512 MiB of address space.  The environment overrides them (sizes with
- * K/M/G suffixes): MACHBOX_IMPORT_MAX_BYTES, MACHBOX_IMPORT_MAX_ENTRIES,
+ * 512 MiB of address space for each of the extractor's processes (the
+ * decompressor of a compressed tarball is one of its own).  The
+ * environment overrides them (sizes with K/M/G suffixes):
+ * MACHBOX_IMPORT_MAX_BYTES, MACHBOX_IMPORT_MAX_ENTRIES,
  * MACHBOX_IMPORT_XZ_MEMLIMIT, MACHBOX_IMPORT_MEM_LIMIT.  -EINVAL names
  * nothing: the caller says which variable was bad (err). */
 int extract_limits_from_env(struct extract_limits *lim, char *err, size_t errlen);

@@ -3,8 +3,9 @@
 
 struct archive;
 
-/* The decompression filters built into this machbox (gzip, xz, zstd per
- * Kconfig), never libarchive's external-program fallbacks. */
+/* The decompression filters built into this machbox (gzip, zstd per
+ * Kconfig; xz goes to decoder.c), never libarchive's external-program
+ * fallbacks. */
 void archive_read_builtin_filters(struct archive *a);
 
 #endif

@@ -32,12 +32,14 @@ struct pull {
 	const struct pull_opts *o;
 	struct http_sink sink;
 	br_sha256_context sha;
+	bool hashing;		/* there is a checksum to compare with */
 	uint64_t total, done;
 	char tmp[4096];
 	bool have_tmp;
 	int out_fd, report_fd;	/* the pipe to the child, its report socket */
 	pid_t child;
 	struct child_report rep;
+	struct extract_limits lim;	/* MACHBOX_IMPORT_*, as for import-tar */
 };
 
 static int sink_head(struct http_sink *s, const struct http_resp *r)
@@ -54,7 +56,8 @@ static int sink_data(struct http_sink *s, const void *buf, size_t len)
 {
 	struct pull *p = container_of(s, struct pull, sink);
 
-	br_sha256_update(&p->sha, buf, len);
+	if (p->hashing)
+		br_sha256_update(&p->sha, buf, len);
 	p->done += len;
 	if (p->o->progress)
 		p->o->progress(p->o->ud, p->done, p->total);
@@ -63,24 +66,25 @@ static int sink_data(struct http_sink *s, const void *buf, size_t len)
 
 /* --- the unpacking child --- */
 
-static int unpack_raw(int in_fd, const char *tmp, char *err, size_t errlen)
+static int unpack_raw(const struct pull *p, int in_fd, char *err, size_t errlen)
 {
-	int fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(p->tmp, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open the temp image: %s", strerror(errno));
 		return -errno;
 	}
-	return raw_decompress(in_fd, fd, err, errlen);
+	return raw_decompress(in_fd, fd, p->hashing, err, errlen);
 }
 
 static NORETURN void child_main(struct pull *p, int in_fd, int report_fd)
 {
 	struct child_report rep = { 0, "" };
-	struct extract_limits lim = { 0 };
+	struct extract_limits lim = p->lim;
 
+	lim.hashed = p->hashing;
 	if (p->o->raw)
-		rep.err = unpack_raw(in_fd, p->tmp, rep.msg, sizeof(rep.msg));
+		rep.err = unpack_raw(p, in_fd, rep.msg, sizeof(rep.msg));
 	else
 		rep.err = extract_tar(in_fd, p->tmp, &lim, rep.msg, sizeof(rep.msg));
 	/* #1: the result, as data: the parent words the failure */
@@ -213,6 +217,8 @@ static int run(struct pull *p, struct pull_result *res, char *err, size_t errlen
 		return r;
 	strlcpy_mb(res->source, e.source, sizeof(res->source));
 	strlcpy_mb(res->signer, e.signer, sizeof(res->signer));
+	/* --verify=no: no SHA-256 (5% of the CPU time of a pull) */
+	p->hashing = e.have;
 	r = image_tmp_create(p->o->name, !p->o->raw, p->tmp, sizeof(p->tmp));
 	if (r) {
 		snprintf(err, errlen, "cannot make a temp image in the store: %s", strerror(-r));
@@ -241,6 +247,9 @@ int pull_image(const struct pull_opts *o, struct pull_result *res, char *err, si
 
 	memset(res, 0, sizeof(*res));
 	err[0] = 0;
+	r = extract_limits_from_env(&p.lim, err, errlen);
+	if (r < 0)
+		return r;
 	if (!o->force && image_find(o->name, &img) == 0) {
 		snprintf(err, errlen, "image '%s' exists already (--force replaces it)", o->name);
 		return -EEXIST;

@@ -186,6 +186,12 @@ testing_grep "SHA256SUMS.asc: armored, text mode, SHA512, a signing subkey" \
 testing_grep "--verify=checksum" "mc --verify=checksum pull-tar $H/nosig/rootfs.tar cks" \
 	"Pulled 'cks' .*: SHA-256 matches SHA256SUMS$"
 testing "--read-only" "mc -q --read-only --verify=checksum pull-tar $S/good/rootfs.tar ro; mc show-image ro | grep ^ReadOnly=" "ReadOnly=yes"
+testing_grep "pull-tar keeps import-tar's limits (MACHBOX_IMPORT_MAX_ENTRIES)" \
+	"{ MACHBOX_IMPORT_MAX_ENTRIES=3 mc --verify=no pull-tar $H/good/rootfs.tar few; echo rc=\$?; ls $STORE | grep -c '^few$'; } 2>&1 | tr '\\n' ' '" \
+	"more than 3 entries.*rc=1 0 $"
+testing_grep "a bad limit is named and refused" \
+	"{ MACHBOX_IMPORT_MAX_BYTES=lots mc --verify=no pull-tar $H/good/rootfs.tar few2; echo rc=\$?; } 2>&1 | tr '\\n' ' '" \
+	"MACHBOX_IMPORT_MAX_BYTES='lots'.* rc=1 $"
 testing "chunked framing" "mc -q --verify=checksum pull-tar $H/chunked/good/rootfs.tar.xz chunked; boots chunked" "ok"
 testing "a body delimited by the close" "mc -q --verify=checksum pull-tar $H/no-length/good/rootfs.tar.xz nolen; boots nolen" "ok"
 testing "the same over TLS, ended by close_notify" "mc -q --verify=checksum pull-tar $S/no-length-notify/good/rootfs.tar.xz nolents; echo \$?" "0"
