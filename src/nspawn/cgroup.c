@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -340,9 +341,11 @@ static const struct {
 #define INSN(c, d, s_, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s_), .off = (o), .imm = (i) })
 #define LDX_W(d, s_, o) INSN(BPF_LDX | BPF_MEM | BPF_W, d, s_, o, 0)
 #define JMP_IMM(op, d, i, o) INSN(BPF_JMP | (op) | BPF_K, d, 0, o, i)
-#define N_DEV_INSNS (10 + 2 * ARRAY_SIZE(dev_allowed) + 4)
+#define N_DEV_INSNS (14 + 2 * ARRAY_SIZE(dev_allowed) + 4)
 
-static void dev_program(struct bpf_insn *p)
+/* LOOP: the block device of the machine's raw image (0: none), which the
+ * container mounts after it is in its cgroup: read and write, never mknod */
+static void dev_program(struct bpf_insn *p, dev_t loop)
 {
 	const int deny = (int)N_DEV_INSNS - 4, allow = deny + 2;
 	int n = 0;
@@ -354,7 +357,11 @@ static void dev_program(struct bpf_insn *p)
 	p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
 	p[n++] = INSN(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_3, 0, 0, 0xffff);	/* type */
 	p[n++] = INSN(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_2, 0, 0, 16);	/* access */
-	p[n] = JMP_IMM(BPF_JNE, BPF_REG_3, BPF_DEVCG_DEV_CHAR, deny - n - 1), n++;
+	p[n] = JMP_IMM(BPF_JEQ, BPF_REG_3, BPF_DEVCG_DEV_CHAR, 4), n++;
+	p[n] = JMP_IMM(BPF_JSET, BPF_REG_2, BPF_DEVCG_ACC_MKNOD, deny - n - 1), n++;
+	p[n] = JMP_IMM(BPF_JNE, BPF_REG_4, loop ? (int)major(loop) : -1, deny - n - 1), n++;
+	p[n] = JMP_IMM(BPF_JEQ, BPF_REG_5, loop ? (int)minor(loop) : -1, allow - n - 1), n++;
+	p[n] = INSN(BPF_JMP | BPF_JA, 0, 0, deny - n - 1, 0), n++;
 	p[n] = JMP_IMM(BPF_JNE, BPF_REG_4, DEV_PTS_MAJOR, 2), n++;
 	p[n] = JMP_IMM(BPF_JSET, BPF_REG_2, BPF_DEVCG_ACC_MKNOD, deny - n - 1), n++;
 	p[n] = INSN(BPF_JMP | BPF_JA, 0, 0, allow - n - 1, 0), n++;
@@ -368,7 +375,7 @@ static void dev_program(struct bpf_insn *p)
 	p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
-int cgroup_device_policy(struct machine_cgroup *cg)
+int cgroup_device_policy(struct machine_cgroup *cg, dev_t loop)
 {
 	struct bpf_insn prog[N_DEV_INSNS];
 	union bpf_attr a;
@@ -376,7 +383,7 @@ int cgroup_device_policy(struct machine_cgroup *cg)
 
 	if (!cg->path[0])
 		return 0;
-	dev_program(prog);
+	dev_program(prog, loop);
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
 	a.insns = (uintptr_t)prog;

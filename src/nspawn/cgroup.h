@@ -27,7 +27,7 @@ int cgroup_set_limits(struct machine_cgroup *cg, uint64_t memory_max, uint64_t t
 /* systemd-nspawn's device policy: only null, zero, full, random, urandom,
  * tty, ptmx, net/tun and (without mknod) the ptys open; 0 or -errno
  * (a kernel without CONFIG_CGROUP_BPF) */
-int cgroup_device_policy(struct machine_cgroup *cg);
+int cgroup_device_policy(struct machine_cgroup *cg, dev_t loop);
 /* SIGKILL to every process in it (cgroup.kill, or a loop over cgroup.procs) */
 int cgroup_kill(struct machine_cgroup *cg);
 bool cgroup_populated(struct machine_cgroup *cg);

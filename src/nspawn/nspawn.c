@@ -395,6 +395,16 @@ static int finish_init(struct nspawn_opts *o, struct container *c)
 	return 0;
 }
 
+/* the loop device the container mounts its raw image from, or 0 */
+static dev_t image_loop_dev(const struct container *c)
+{
+	struct stat st;
+
+	if (!c->image || c->image->loopfd < 0 || fstat(c->image->loopfd, &st) < 0)
+		return 0;
+	return st.st_rdev;
+}
+
 /* Before the janitor: the image, opened, locked and attached. */
 static int prepare_image(struct nspawn_opts *o, struct container *c, struct raw_image *img)
 {
@@ -626,7 +636,7 @@ int nspawn_main(int argc, char **argv)
 	c.cgroup_fd = cg.dirfd;
 	if (cgroup_set_limits(&cg, o.memory_max, o.tasks_max, o.cpu_weight, missing_controller) < 0)
 		msg("warning: cannot set the resource limits of %s", c.machine);
-	r = cgroup_device_policy(&cg);
+	r = cgroup_device_policy(&cg, image_loop_dev(&c));
 	if (r < 0)
 		msg("warning: no device policy for %s, any device node it makes opens: %s",
 		    c.machine, strerror(-r));
