@@ -12,7 +12,7 @@ _machinectl_none="list list-images clean pull-tar pull-raw"
 # options; a trailing = takes a value
 _machinectl_opts="--help --version --no-pager --no-legend --no-ask-password --property= --value
 	--all --full --kill-whom= --signal= --uid= --setenv= --read-only --mkdir --force --now
-	--verify= --max-addresses= --lines= --follow --escape= --output= --quiet"
+	--verify= --private-users= --max-addresses= --lines= --follow --escape= --output= --quiet"
 # short options that take the next word as their value
 _machinectl_shortarg="-p -P -s -E -n -o"
 
@@ -27,6 +27,7 @@ _machinectl_names() {
 _machinectl_values() {
 	case $1 in
 	--verify) echo "no checksum signature" ;;
+	--private-users) echo "pick" ;;
 	--kill-whom) echo "leader all" ;;
 	--output | -o) echo "short json" ;;
 	--signal | -s) echo "SIGTERM SIGKILL SIGHUP SIGINT SIGUSR1 SIGUSR2 SIGPWR SIGRTMIN+3 SIGRTMIN+4" ;;

@@ -7,7 +7,13 @@
  *     CAP_MKNOD and CAP_SETFCAP, with no_new_privs;
  *   - has an RLIMIT_AS cap and no fd but the input and its report socket;
  *   - forks the decompressor of a compressed tarball (decoder.c), which
- *     gives up even those capabilities.
+ *     gives up even those capabilities;
+ *   - with lim->userns_base, joins a user namespace mapping 0..65535 to
+ *     BASE.. before its chroot (unshare(CLONE_NEWUSER) is refused inside
+ *     one; the parent makes it and writes the maps): every owner lands
+ *     shifted, a security.capability written there is stored by the
+ *     kernel as v3 with root BASE (what nspawn's chown path writes), and
+ *     device nodes cannot be made: they are skipped and counted.
  * Errors cross the fork as data: one SEQPACKET message (errno, text). */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,9 +35,11 @@
 #include "compat.h"
 #include "archive/extract.h"
 #include "archive/unpack.h"
+#include "nspawn/userns.h"
 
 struct report {
 	int32_t err;
+	uint64_t skipped;
 	char text[500];
 };
 
@@ -110,8 +118,10 @@ static int child_fail(int sock, int err, const char *what)
 	return EXIT_FAIL;
 }
 
-/* the temp dir, bind-mounted onto itself nodev, becomes the root */
-static const char *enter_root(const char *dest, int destfd)
+/* the temp dir, bind-mounted onto itself nodev, becomes the root; the
+ * user namespace NSFD (>= 0) is joined while the host's paths still lead
+ * there, the mount namespace staying the host root's */
+static const char *enter_root(const char *dest, int destfd, int nsfd)
 {
 	struct stat a, b;
 
@@ -129,6 +139,10 @@ static const char *enter_root(const char *dest, int destfd)
 		errno = ESTALE;
 		return "check";
 	}
+	if (nsfd >= 0 && setns(nsfd, CLONE_NEWUSER) < 0)
+		return "join the user namespace";
+	if (nsfd >= 0 && (errno = -userns_become_root()) != 0)
+		return "become root of the user namespace";
 	if (chroot(".") < 0 || chdir("/") < 0)
 		return "chroot";
 	return NULL;
@@ -159,7 +173,7 @@ static const char *drop_privileges(uint64_t mem_limit)
 	return NULL;
 }
 
-static int child_main(int in_fd, const char *dest, int destfd, int sock,
+static int child_main(int in_fd, const char *dest, int destfd, int nsfd, int sock,
 		      const struct extract_limits *lim)
 {
 	struct report rep = { 0 };
@@ -168,14 +182,16 @@ static int child_main(int in_fd, const char *dest, int destfd, int sock,
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_DFL);
-	what = enter_root(dest, destfd);
+	what = enter_root(dest, destfd, nsfd);
 	if (!what)
 		what = drop_privileges(lim->mem_limit);
 	if (what)
 		return child_fail(sock, errno, what);
 	close(destfd);
+	if (nsfd >= 0)
+		close(nsfd);
 	umask(022);
-	r = unpack_tar(in_fd, lim, rep.text, sizeof(rep.text));
+	r = unpack_tar(in_fd, lim, &rep.skipped, rep.text, sizeof(rep.text));
 	rep.err = -r;
 	if (r < 0 && !rep.text[0])
 		snprintf(rep.text, sizeof(rep.text), "%s", strerror(-r));
@@ -183,13 +199,40 @@ static int child_main(int in_fd, const char *dest, int destfd, int sock,
 	return r < 0 ? EXIT_FAIL : 0;
 }
 
+/* The namespace the extractor joins, its root owning the temp dir (the
+ * host's root is nobody there).  The fd, or -errno with err set. */
+static int userns_for(uint32_t base, int destfd, char *err, size_t errlen)
+{
+	struct userns u = { .mode = USERNS_FIXED, .shift = base, .range = USERNS_RANGE };
+	int fd;
+
+	if (!CFG_PRIVATE_USERS) {
+		snprintf(err, errlen, "user namespaces are not built into this machbox");
+		return -EOPNOTSUPP;
+	}
+	fd = userns_make_fd(&u);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot make a user namespace: %s", strerror(-fd));
+		return fd;
+	}
+	if (fchown(destfd, base, base) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot chown the temp image to %u: %s", base, strerror(e));
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
 int extract_tar_start(int in_fd, const char *dest_dir, const struct extract_limits *lim,
 		      struct extract_job *job, char *err, size_t errlen)
 {
 	struct extract_limits l;
-	int sv[2], destfd;
+	int sv[2], destfd, nsfd = -1;
 
 	limits_fill(&l, lim);
+	job->skipped = 0;
 	destfd = open(dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (destfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		int e = errno;
@@ -199,15 +242,23 @@ int extract_tar_start(int in_fd, const char *dest_dir, const struct extract_limi
 			close(destfd);
 		return -e;
 	}
+	if (l.userns_base && (nsfd = userns_for(l.userns_base, destfd, err, errlen)) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		close(destfd);
+		return nsfd;
+	}
 	job->pid = fork();
 	if (job->pid == 0) {
-		int keep[3] = { in_fd, destfd, sv[1] };
+		int keep[4] = { in_fd, destfd, sv[1], nsfd };
 
 		close_all_but(keep, ARRAY_SIZE(keep));
-		_exit(child_main(in_fd, dest_dir, destfd, sv[1], &l));
+		_exit(child_main(in_fd, dest_dir, destfd, nsfd, sv[1], &l));
 	}
 	close(sv[1]);
 	close(destfd);
+	if (nsfd >= 0)
+		close(nsfd);
 	if (job->pid < 0) {
 		int e = errno;
 
@@ -233,6 +284,8 @@ int extract_tar_finish(struct extract_job *job, char *err, size_t errlen)
 		if (errno != EINTR)
 			return -errno;
 	rep.text[sizeof(rep.text) - 1] = 0;
+	if (n == (ssize_t)sizeof(rep))
+		job->skipped = rep.skipped;
 	if (n == (ssize_t)sizeof(rep) && rep.err) {
 		snprintf(err, errlen, "%s", rep.text);
 		return -rep.err;
@@ -251,10 +304,14 @@ int extract_tar_finish(struct extract_job *job, char *err, size_t errlen)
 }
 
 int extract_tar(int in_fd, const char *dest_dir, const struct extract_limits *lim,
-		char *err, size_t errlen)
+		uint64_t *skipped, char *err, size_t errlen)
 {
 	struct extract_job job;
 	int r = extract_tar_start(in_fd, dest_dir, lim, &job, err, errlen);
 
-	return r < 0 ? r : extract_tar_finish(&job, err, errlen);
+	if (r == 0)
+		r = extract_tar_finish(&job, err, errlen);
+	if (skipped)
+		*skipped = r == 0 ? job.skipped : 0;
+	return r;
 }

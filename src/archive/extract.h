@@ -14,6 +14,9 @@ struct extract_limits {
 	uint64_t mem_limit;	/* address-space cap of the extractor, 0 = default */
 	bool hashed;		/* the caller compares the tarball's SHA-256 before
 				 * the image is used: xz's own check is skipped */
+	uint32_t userns_base;	/* not 0: the extractor runs in a user namespace
+				 * mapping 0..65535 to BASE..BASE+65535, so the
+				 * owners land shifted and device nodes are skipped */
 };
 
 /* Defaults: 32 GiB (the sum of the entries' sizes, holes of sparse files
@@ -34,9 +37,10 @@ int extract_limits_from_env(struct extract_limits *lim, char *err, size_t errlen
  * modes, setuid bits and xattrs inside the tree are kept.  A tarball
  * whose only top-level entry is a directory (and which is no OS tree
  * itself) is unwrapped, as systemd-importd does.  0 or -errno; err gets a
- * one-line reason naming the entry at fault. */
+ * one-line reason naming the entry at fault.  *skipped (may be NULL): the
+ * device nodes left out (lim->userns_base only). */
 int extract_tar(int in_fd, const char *dest_dir, const struct extract_limits *lim,
-		char *err, size_t errlen);
+		uint64_t *skipped, char *err, size_t errlen);
 
 /* The same in two steps, for a caller that feeds in_fd (a pipe) itself
  * between them: extract_tar_start() forks the extractor and returns at
@@ -45,6 +49,7 @@ int extract_tar(int in_fd, const char *dest_dir, const struct extract_limits *li
 struct extract_job {
 	pid_t pid;
 	int sock;	/* the extractor's report */
+	uint64_t skipped;	/* device nodes left out, once finished */
 };
 int extract_tar_start(int in_fd, const char *dest_dir, const struct extract_limits *lim,
 		      struct extract_job *job, char *err, size_t errlen);

@@ -21,6 +21,7 @@ struct unpack {
 	int in_fd;
 	const struct extract_limits *lim;
 	uint64_t bytes, entries;
+	uint64_t skipped;	/* device nodes left out in a user namespace */
 	struct timespec root_times[2];	/* of the "./" entry */
 	bool root_seen;
 	bool nofollow;		/* our symlink check (nofollow.c), not libarchive's */
@@ -208,6 +209,13 @@ static int unpack_entries(struct unpack *u, struct archive *in, struct archive *
 			r = check_symlinks(u, e);
 		if (r < 0)
 			return r;
+		/* mknod(2) wants CAP_MKNOD of the host: the image's /dev is
+		 * nspawn's anyway.  A hard link to one fails on its own. */
+		if (u->lim->userns_base && (archive_entry_filetype(e) == AE_IFCHR ||
+					    archive_entry_filetype(e) == AE_IFBLK)) {
+			u->skipped++;
+			continue;
+		}
 		remember_root(u, e);
 		r = archive_write_header(out, e);
 		if (r < ARCHIVE_WARN)
@@ -322,7 +330,8 @@ static int unpack_decoded(struct unpack *u)
 	return r;
 }
 
-int unpack_tar(int in_fd, const struct extract_limits *lim, char *err, size_t errlen)
+int unpack_tar(int in_fd, const struct extract_limits *lim, uint64_t *skipped,
+	       char *err, size_t errlen)
 {
 	static struct unpack u;	/* 64 KiB buffer: not on the stack */
 	int r;
@@ -345,5 +354,6 @@ int unpack_tar(int in_fd, const struct extract_limits *lim, char *err, size_t er
 		(void)utimensat(AT_FDCWD, "/", u.root_times, 0);
 	if (r == 0)
 		r = unwrap_single_dir(err, errlen);
+	*skipped = u.skipped;
 	return r;
 }

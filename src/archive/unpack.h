@@ -12,8 +12,11 @@
 /* Reads the tarball from in_fd into the current root ("/", a chroot),
  * then unwraps a single top-level directory.  A compressed one is
  * decompressed by a process of its own (decoder.c), which takes in_fd
- * over: it is closed here then.  0 or -errno with err set. */
-int unpack_tar(int in_fd, const struct extract_limits *lim, char *err, size_t errlen);
+ * over: it is closed here then.  0 or -errno with err set.  In a user
+ * namespace (lim->userns_base) device nodes cannot be made: they are
+ * left out and counted in *skipped. */
+int unpack_tar(int in_fd, const struct extract_limits *lim, uint64_t *skipped,
+	       char *err, size_t errlen);
 
 /* unwrap.c: a root that is no OS tree and holds only a directory that
  * is one gets that directory's contents, as systemd-importd does */

@@ -12,23 +12,67 @@
 #include "image/cli.h"
 #include "image/format.h"
 #include "image/image.h"
+#include "nspawn/userns.h"
+
+int import_userns_begin(const struct mctl_opts *o, const char *verb, const char *name,
+			struct userns *u, uint32_t *base)
+{
+	int r;
+
+	u->mode = USERNS_NO;
+	*base = 0;
+	if (!CFG_PRIVATE_USERS || !o->private_users)
+		return 0;	/* machinectl refused the option if not built */
+	if (userns_parse(o->private_users, u) < 0)
+		return usage_error("bad --private-users= value '%s'", o->private_users);
+	r = userns_reserve(u, name);
+	if (r == -EBUSY)
+		msg("Failed to %s '%s': %s", verb, name, u->mode == USERNS_PICK ?
+		    "no free user namespace range" : "its uid range is in use by another machine");
+	else if (r < 0)
+		msg("Failed to %s '%s': cannot lock the uid range: %s", verb, name, strerror(-r));
+	if (r < 0) {
+		userns_release(u);
+		u->mode = USERNS_NO;
+		return EXIT_FAIL;
+	}
+	*base = u->shift;
+	return 0;
+}
+
+void import_userns_end(struct userns *u, uint64_t skipped)
+{
+	if (CFG_PRIVATE_USERS && u->mode != USERNS_NO)
+		userns_release(u);
+	if (skipped)
+		msg("Skipped %llu device node%s: none can be made in a user namespace "
+		    "(nspawn provides /dev)", (unsigned long long)skipped, skipped == 1 ? "" : "s");
+}
 
 /* extract into a temp image, install it; nothing under NAME otherwise */
 static int import_fd(const char *verb, const char *name, int fd, const struct mctl_opts *o)
 {
 	struct extract_limits lim;
+	struct userns u;
 	char tmp[4096], err[512] = "";
+	uint64_t skipped = 0;
 	int r;
 
 	r = extract_limits_from_env(&lim, err, sizeof(err));
 	if (r < 0)
 		return usage_error("%s", err);
+	r = import_userns_begin(o, verb, name, &u, &lim.userns_base);
+	if (r)
+		return r;
 	r = image_tmp_create(name, true, tmp, sizeof(tmp));
-	if (r < 0)
+	if (r < 0) {
+		import_userns_end(&u, 0);
 		return image_fail(verb, name, r);
-	r = extract_tar(fd, tmp, &lim, err, sizeof(err));
+	}
+	r = extract_tar(fd, tmp, &lim, &skipped, err, sizeof(err));
 	if (r == 0 && (r = image_install(tmp, name, o->force, o->read_only)) < 0)
 		snprintf(err, sizeof(err), "%s", image_strerror(r));
+	import_userns_end(&u, r < 0 ? 0 : skipped);
 	if (r < 0) {
 		(void)image_discard(tmp);
 		msg("Failed to %s '%s': %s", verb, name, err[0] ? err : image_strerror(r));

@@ -11,6 +11,7 @@
 #include "applets.h"
 #include "machbox.h"
 #include "machinectl/machinectl.h"
+#include "nspawn/userns.h"
 
 int verb_unavailable(int argc, char **argv, void *ctx)
 {
@@ -135,6 +136,9 @@ static void help(void)
 	       "                              or disabling it\n"
 	       "     --verify=MODE            Verification mode for downloaded images\n"
 	       "                              (no, checksum, signature)\n"
+	       "     --private-users=pick|BASE\n"
+	       "                              Extract import-tar and pull-tar images in a\n"
+	       "                              user namespace, owned from BASE\n"
 	       "     --max-addresses=INTEGER  Number of internet addresses to show at most\n"
 	       "  -n --lines=INTEGER          Number of journal entries to show\n"
 	       "  -f --follow                 Follow the log (logs)\n"
@@ -146,7 +150,7 @@ static void help(void)
 enum {
 	OPT_VERSION = 0x100, OPT_NO_PAGER, OPT_NO_LEGEND, OPT_NO_ASK_PASSWORD,
 	OPT_VALUE, OPT_KILL_WHOM, OPT_UID, OPT_READ_ONLY, OPT_MKDIR, OPT_FORCE,
-	OPT_NOW, OPT_VERIFY, OPT_MAX_ADDRESSES, OPT_ESCAPE,
+	OPT_NOW, OPT_VERIFY, OPT_MAX_ADDRESSES, OPT_ESCAPE, OPT_PRIVATE_USERS,
 };
 
 static const struct option options[] = {
@@ -168,6 +172,7 @@ static const struct option options[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "now", no_argument, NULL, OPT_NOW },
 	{ "verify", required_argument, NULL, OPT_VERIFY },
+	{ "private-users", required_argument, NULL, OPT_PRIVATE_USERS },
 	{ "max-addresses", required_argument, NULL, OPT_MAX_ADDRESSES },
 	{ "lines", required_argument, NULL, 'n' },
 	{ "follow", no_argument, NULL, 'f' },
@@ -189,6 +194,21 @@ static bool positional_add(struct positional *p, char *word)
 {
 	p->v[p->n++] = word;
 	return p->n == 2 && !strcmp(p->v[0], "shell");
+}
+
+/* import-tar/pull-tar --private-users=: pick, or a 64K-aligned base with
+ * the 64K range nspawn's chown records in the image's root; -1 or the
+ * exit code */
+static int check_private_users(const char *s)
+{
+	struct userns u;
+
+	if (!CFG_PRIVATE_USERS || !CFG_ARCHIVE)
+		return usage_error("--private-users= needs user namespaces, not built into this machbox");
+	if (userns_parse(s, &u) < 0 || (u.mode != USERNS_PICK &&
+	    (u.mode != USERNS_FIXED || !u.shift || u.shift % USERNS_RANGE || u.range != USERNS_RANGE)))
+		return usage_error("--private-users= takes pick or a non-zero multiple of 65536, not '%s'", s);
+	return -1;
 }
 
 /* Returns -1 to go on, or the exit code. */
@@ -278,6 +298,11 @@ static int parse_args(struct mctl_opts *o, int argc, char **argv, struct positio
 				return usage_error("--verify= takes no, checksum or signature, not '%s'", optarg);
 			o->verify = optarg;
 			break;
+		case OPT_PRIVATE_USERS:
+			if ((c = check_private_users(optarg)) >= 0)
+				return c;
+			o->private_users = optarg;
+			break;
 		case OPT_MAX_ADDRESSES:
 			if (!strcmp(optarg, "all"))
 				o->max_addresses = -1;
@@ -325,7 +350,12 @@ int machinectl_main(int argc, char **argv)
 		/* after "--": the rest is positional */
 		while (optind < argc)
 			pos.v[pos.n++] = argv[optind++];
-		r = verb_dispatch(verbs, ARRAY_SIZE(verbs), pos.n, pos.v, &o);
+		/* an option no other verb would look at must not pass unseen */
+		if (o.private_users && pos.n && strcmp(pos.v[0], "import-tar") &&
+		    strcmp(pos.v[0], "pull-tar"))
+			r = usage_error("--private-users= is only for import-tar and pull-tar");
+		else
+			r = verb_dispatch(verbs, ARRAY_SIZE(verbs), pos.n, pos.v, &o);
 	}
 	free(pos.v);
 	return r;

@@ -2,6 +2,7 @@
 #define MACHBOX_MACHINECTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Every option of machinectl in one struct, passed to each verb. */
 struct mctl_opts {
@@ -11,6 +12,7 @@ struct mctl_opts {
 	const char *env[64];
 	unsigned n_env;
 	const char *kill_whom, *uid, *verify, *escape;
+	const char *private_users;	/* import-tar, pull-tar: pick or BASE */
 	int signal, max_addresses;
 	long lines;
 };
@@ -55,6 +57,14 @@ int verb_export_raw(int argc, char **argv, void *ctx);
 /* src/archive/ (CFG_ARCHIVE) */
 int verb_import_tar(int argc, char **argv, void *ctx);
 int verb_export_tar(int argc, char **argv, void *ctx);
+/* --private-users= of import-tar and pull-tar: the uid range for image
+ * NAME reserved (nothing without the option), its base in *base (0
+ * without).  0, or the exit code with the error printed. */
+struct userns;
+int import_userns_begin(const struct mctl_opts *o, const char *verb, const char *name,
+			struct userns *u, uint32_t *base);
+/* the range released; SKIPPED device nodes were left out: one warning */
+void import_userns_end(struct userns *u, uint64_t skipped);
 /* src/pull/ (CFG_PULL) */
 int verb_pull_tar(int argc, char **argv, void *ctx);
 int verb_pull_raw(int argc, char **argv, void *ctx);

@@ -202,8 +202,9 @@ static int write_maps(pid_t pid, const char *uid_map, const char *gid_map)
 }
 
 /* An empty user namespace with the container's map: mount_setattr() takes
- * the idmapping from it.  A child made in it waits until we have its fd. */
-static int make_idmap_userns(const struct userns *u)
+ * the idmapping from it, the extractor joins it.  A child made in it
+ * waits until we have its fd. */
+int userns_make_fd(const struct userns *u)
 {
 	char path[64], map[48];
 	int p[2], fd = -1, r = 0;
@@ -261,7 +262,7 @@ static int try_map(struct container *c)
 	struct userns *u = &c->userns;
 	int fd;
 
-	u->idmap_fd = make_idmap_userns(u);
+	u->idmap_fd = userns_make_fd(u);
 	if (u->idmap_fd < 0)
 		return u->idmap_fd;
 	fd = clone_tree(c->root, true, u->idmap_fd);
@@ -371,6 +372,14 @@ static int settle_owner(struct container *c, enum userns_owner want, uint32_t ro
 	if (r < 0)
 		return fail_errno(r, "cannot chown %s to %u (at %s)", c->root, u->shift, uid_shift_error());
 	return 0;
+}
+
+int userns_reserve(struct userns *u, const char *machine)
+{
+	u->lockfd = u->idmap_fd = u->tree_fd = -1;
+	u->n_binds = 0;
+	/* a new image has no owner yet: pick starts at the name's hash */
+	return u->mode == USERNS_PICK ? pick_range(u, machine, 0) : lock_range(u, machine);
 }
 
 static int choose_range(struct container *c, uint32_t root_base)

@@ -69,6 +69,14 @@ void userns_map_line(const struct userns *u, char *buf, size_t len);
 /* The container's uid_map (gid_map with GID): the range, split around the
  * bound users' one-id lines.  -ENAMETOOLONG when BUF is too small. */
 int userns_map_text(const struct userns *u, bool gid, char *buf, size_t len);
+/* A user namespace with U's map ("0 SHIFT RANGE" for uids and gids),
+ * held by the returned fd (setns(2) joins it), or -errno */
+int userns_make_fd(const struct userns *u);
+/* import-tar/pull-tar --private-users=: the range nspawn's pick takes for
+ * a new image NAME (PICK), or the one in U (FIXED), locked until
+ * userns_release(), so no running machine shares it while the image is
+ * extracted.  0, -EBUSY (none free, or in use) or -errno. */
+int userns_reserve(struct userns *u, const char *machine);
 
 /* Monitor, before the janitor: the range chosen and locked, the image's
  * ownership made right (chown, or an idmapping checked).  0, or an exit

@@ -25,6 +25,7 @@
 /* what the unpacking child reports (sync point #1, its only one) */
 struct child_report {
 	int32_t err;
+	uint64_t skipped;
 	char msg[480];
 };
 
@@ -79,14 +80,14 @@ static int unpack_raw(const struct pull *p, int in_fd, char *err, size_t errlen)
 
 static NORETURN void child_main(struct pull *p, int in_fd, int report_fd)
 {
-	struct child_report rep = { 0, "" };
+	struct child_report rep = { 0, 0, "" };
 	struct extract_limits lim = p->lim;
 
 	lim.hashed = p->hashing;
 	if (p->o->raw)
 		rep.err = unpack_raw(p, in_fd, rep.msg, sizeof(rep.msg));
 	else
-		rep.err = extract_tar(in_fd, p->tmp, &lim, rep.msg, sizeof(rep.msg));
+		rep.err = extract_tar(in_fd, p->tmp, &lim, &rep.skipped, rep.msg, sizeof(rep.msg));
 	/* #1: the result, as data: the parent words the failure */
 	(void)send(report_fd, &rep, sizeof(rep), MSG_NOSIGNAL);
 	_exit(rep.err ? 1 : 0);
@@ -233,6 +234,7 @@ static int run(struct pull *p, struct pull_result *res, char *err, size_t errlen
 	r = download(p, &ho, &e, err, errlen);
 	res->bytes = p->done;
 	res->resumes = p->sink.resumes;
+	res->skipped = p->rep.skipped;
 	if (!r)
 		r = install(p, err, errlen);
 	return r;
@@ -250,6 +252,7 @@ int pull_image(const struct pull_opts *o, struct pull_result *res, char *err, si
 	r = extract_limits_from_env(&p.lim, err, errlen);
 	if (r < 0)
 		return r;
+	p.lim.userns_base = o->userns_base;
 	if (!o->force && image_find(o->name, &img) == 0) {
 		snprintf(err, errlen, "image '%s' exists already (--force replaces it)", o->name);
 		return -EEXIST;

@@ -16,6 +16,7 @@ struct pull_opts {
 	const char *name;
 	bool raw, force, read_only;
 	enum pull_verify verify;
+	uint32_t userns_base;	/* not 0: extracted in a user namespace (extract.h) */
 	/* body bytes so far and the total (0 when unknown); optional */
 	void (*progress)(void *ud, uint64_t done, uint64_t total);
 	void *ud;
@@ -26,6 +27,7 @@ struct pull_result {
 	unsigned resumes;	/* reconnections after a drop */
 	char source[128];	/* the checksum file, "" when not checked */
 	char signer[64];	/* "good signature by key ...", "" */
+	uint64_t skipped;	/* device nodes left out (userns_base) */
 };
 
 /* 0, or -errno with a one-line reason in err.  Nothing is left under NAME

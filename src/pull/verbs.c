@@ -6,6 +6,7 @@
 #include "image/format.h"
 #include "image/image.h"
 #include "machinectl/machinectl.h"
+#include "nspawn/userns.h"
 #include "pull/progress.h"
 #include "pull/pull.h"
 
@@ -56,6 +57,7 @@ static int pull_verb(int argc, char **argv, const struct mctl_opts *mo, bool raw
 	struct pull_opts o = { .raw = raw, .force = mo->force, .read_only = mo->read_only };
 	struct pull_result res;
 	struct progress prog;
+	struct userns u;
 	char name[256], err[1024];
 	int r = url_parse(argv[1], &o.url);
 
@@ -71,8 +73,12 @@ static int pull_verb(int argc, char **argv, const struct mctl_opts *mo, bool raw
 	progress_init(&prog, mo->quiet);
 	o.progress = progress_update;
 	o.ud = &prog;
+	r = import_userns_begin(mo, argv[0], name, &u, &o.userns_base);
+	if (r)
+		return r;
 	r = pull_image(&o, &res, err, sizeof(err));
 	progress_end(&prog);
+	import_userns_end(&u, r ? 0 : res.skipped);
 	if (r) {
 		msg("Failed to pull '%s': %s", name, err);
 		return EXIT_FAIL;

@@ -194,6 +194,8 @@ testing_grep "a bad limit is named and refused" \
 	"MACHBOX_IMPORT_MAX_BYTES='lots'.* rc=1 $"
 testing "chunked framing" "mc -q --verify=checksum pull-tar $H/chunked/good/rootfs.tar.xz chunked; boots chunked" "ok"
 testing "a body delimited by the close" "mc -q --verify=checksum pull-tar $H/no-length/good/rootfs.tar.xz nolen; boots nolen" "ok"
+testing "pull-tar --private-users=pick: owned by a picked range on disk" \
+	"mc -q --verify=no --private-users=pick pull-tar $H/good/rootfs.tar.gz pu; stat -c %u:%g $STORE/pu $STORE/pu/etc/passwd | uniq | awk -F: '\$1 >= 524288 && \$1 % 65536 == 0 && \$1 == \$2 {print \"shifted\"}'" "shifted"
 testing "the same over TLS, ended by close_notify" "mc -q --verify=checksum pull-tar $S/no-length-notify/good/rootfs.tar.xz nolents; echo \$?" "0"
 testing "three relative redirects" "mc -q --verify=checksum pull-tar $H/redirect/3/good/rootfs.tar.xz redir; boots redir" "ok"
 testing "http may redirect to https" "mc -q --verify=checksum pull-tar $H/to-https/good/rootfs.tar.xz up; echo \$?" "0"
