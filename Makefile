@@ -164,6 +164,10 @@ savedefconfig:
 
 # --- size of each shipped profile ---
 SIZE_CONFIGS := config/defconfig config/tiny.config
+# The budgets (x86_64, stripped) that hold as features arrive: 640 KiB for
+# the full router profile, 128 KiB for nspawn alone.  `make size` fails over them.
+SIZE_BUDGET_defconfig := 655360
+SIZE_BUDGET_tiny := 131072
 size:
 	$(Q)for c in $(SIZE_CONFIGS); do \
 		n=$$(basename $$c); d=$(BUILD)/size/$$n; mkdir -p $$d; \
@@ -174,6 +178,10 @@ size:
 	$(Q)for c in $(SIZE_CONFIGS); do n=$$(basename $$c); \
 		printf '%-14s %8d bytes stripped (%s)\n' $$n $$(stat -c %s $(BUILD)/size/$$n/machbox) $(ARCH); \
 	done | tee $(BUILD)/size/sizes.txt
+	$(Q)[ "$(ARCH)" != x86_64 ] || awk -v d=$(SIZE_BUDGET_defconfig) -v t=$(SIZE_BUDGET_tiny) \
+		'{ b = $$1 == "defconfig" ? d : $$1 == "tiny.config" ? t : 0; \
+		   if (b && $$2 >= b) { printf "%s: %d bytes, over its budget of %d\n", $$1, $$2, b; bad = 1 } } \
+		 END { exit bad }' $(BUILD)/size/sizes.txt
 
 # --- install ---
 # The binary and its applet links; man pages, the bash completion, and the
