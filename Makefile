@@ -71,7 +71,7 @@ endif
 # --- third-party static libraries (shared by every config of one ARCH) ---
 TP_CC := $(CC)
 TP_BUILD := $(BUILD)/third_party/$(ARCH)
-TP_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables
+TP_CFLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie
 include third_party/third_party.mk
 
 # --- our code ---
@@ -98,6 +98,7 @@ src-$(CONFIG_PULL) += $(filter-out src/pull/tls%.c,$(wildcard src/pull/*.c))
 src-$(CONFIG_PULL_TLS) += $(wildcard src/pull/tls*.c)
 
 libs-y :=
+ldwrap-y :=
 libs-$(CONFIG_ARCHIVE) += $(TP_ARCHIVE_A)
 libs-$(CONFIG_FILTER_ZSTD) += $(TP_ZSTD_A)
 libs-$(CONFIG_FILTER_XZ) += $(TP_LZMA_A)
@@ -109,6 +110,9 @@ tpinc-$(CONFIG_ARCHIVE) += $(TP_ARCHIVE_INC)
 # the extractor's decompressor calls liblzma itself (src/archive/decoder.c)
 tpinc-$(CONFIG_ARCHIVE) += $(TP_LZMA_INC)
 tpinc-$(CONFIG_PULL) += $(TP_BEARSSL_INC)
+# liblzma's small CRC-64 goes a byte at a time: ours (src/archive/crc64.c)
+# is linked in its place, a flag instead of a change to the library
+ldwrap-$(CONFIG_FILTER_XZ) += -Wl,--wrap=lzma_crc64
 
 OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(src-y))
 
@@ -120,7 +124,7 @@ all: $(BUILD)/machbox
 
 $(BUILD)/machbox.unstripped: $(OBJS) $(libs-y)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_MB) -o $@ $(OBJS) $(libs-y)
+	$(Q)$(CC) $(LDFLAGS_MB) $(ldwrap-y) -o $@ $(OBJS) $(libs-y)
 
 $(BUILD)/machbox: $(BUILD)/machbox.unstripped
 	@echo "  STRIP   $@"

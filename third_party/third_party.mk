@@ -79,7 +79,7 @@ TP_HOST :=
 endif
 ifeq ($(origin TP_CFLAGS),undefined)
 TP_CFLAGS := -Os -ffunction-sections -fdata-sections \
-             -fno-asynchronous-unwind-tables -fno-unwind-tables
+             -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie
 endif
 ifeq ($(origin TP_AR),undefined)
 TP_AR := $(if $(TP_HOST),$(TP_HOST)-ar,ar)

@@ -29,4 +29,8 @@ const char *entry_path_problem(const char *path);
  * decompresses in a process of its own */
 bool is_xz(const unsigned char *p, size_t n);
 
+/* the xz format's CRC-64 of BUF continued from CRC (0 to start);
+ * src/archive/crc64.c, linked in place of liblzma's lzma_crc64 */
+uint64_t crc64_xz(const uint8_t *buf, size_t size, uint64_t crc);
+
 #endif
