@@ -4,6 +4,7 @@
 # by pid in test_cleanup.  MACHINED_CYCLES sets the start/stop soak count.
 . "$TOP/test/lib/testing.sh"
 . "$TOP/test/lib/container.sh"
+. "$TOP/test/lib/machined.sh"
 optional CFG_MACHINED
 need_root
 if skipping; then skip "machined tests" "$(skip_reason)"; exit 0; fi
@@ -47,30 +48,6 @@ test_cleanup() {
 }
 
 mctl() { "$MACHBOX" machinectl "$@"; }
-# machined answers a LIST: its loop runs (the socket file exists before
-# listen() and before the records are read; machinectl list says "No
-# machines." when nothing listens)
-md_answers() {
-	/usr/bin/python3 - "$MACHBOX_ROOT/run/machbox/control" <<'EOP'
-import socket, struct, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(2)
-s.connect(sys.argv[1])
-s.send(struct.pack("<IHH", 0x3158424d, 1, 1))
-sys.exit(0 if len(s.recv(70000)) >= 12 else 1)
-EOP
-}
-md_start() {
-	"$MACHBOX" machined -f 2>>"$MD_LOG" &
-	MD_PID=$!
-	wait_for 5 md_answers
-}
-md_stop() {
-	kill -TERM "$MD_PID"
-	wait_exit "$MD_PID" 90
-	MD_RC=$RC
-	MD_PID=""
-}
 # a busybox guest that asks the built-in DHCP server for an address
 make_machine() {
 	guest_tree busybox "$IMG/$1" || return 1

@@ -6,6 +6,7 @@
 # here and removed in test_cleanup, as is everything else.
 . "$TOP/test/lib/testing.sh"
 . "$TOP/test/lib/container.sh"
+. "$TOP/test/lib/machined.sh"
 optional CFG_USER_CONTAINERS
 need_root
 if skipping; then skip "user machines" "$(skip_reason)"; exit 0; fi
@@ -92,29 +93,6 @@ as() {
 }
 mc() { local u=$1; shift; as "$u" timeout 60 "$BIN" machinectl "$@"; }
 mctl() { timeout 60 "$MACHBOX" machinectl "$@"; }
-# machined answers a LIST: its loop runs (the socket file exists before
-# listen() and before the records are read; machinectl list says "No
-# machines." when nothing listens)
-md_answers() {
-	/usr/bin/python3 - "$MACHBOX_ROOT/run/machbox/control" <<'EOP'
-import socket, struct, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(2)
-s.connect(sys.argv[1])
-s.send(struct.pack("<IHH", 0x3158424d, 1, 1))
-sys.exit(0 if len(s.recv(70000)) >= 12 else 1)
-EOP
-}
-md_start() {
-	"$MACHBOX" machined -f 2>>"$MD_LOG" &
-	MD_PID=$!
-	wait_for 5 md_answers
-}
-md_stop() {
-	kill -TERM "$MD_PID"
-	wait_exit "$MD_PID" 90
-	MD_PID=""
-}
 listed() { mc "$1" list --no-legend | awk '{print $1}' | grep -qx "$2"; }
 
 for n in $BASE $PRIV $ROOTM; do guest_tree busybox "$IMG/$n"; done
