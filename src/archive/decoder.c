@@ -40,19 +40,11 @@ struct dec_in {
  * the end, -errno */
 static ssize_t dec_next(struct dec_in *in, const unsigned char **p)
 {
-	ssize_t n;
+	const void *q;
+	ssize_t n = read_after_head(in->fd, in->head, &in->head_len, in->buf, sizeof(in->buf), &q);
 
-	if (in->head_len) {
-		*p = in->head;
-		n = (ssize_t)in->head_len;
-		in->head_len = 0;
-		return n;
-	}
-	*p = in->buf;
-	do
-		n = read(in->fd, in->buf, sizeof(in->buf));
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
+	*p = q;
+	return n;
 }
 
 /* the exit status: 0, DEC_READ or liblzma's error */

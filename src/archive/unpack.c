@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "archive/filters.h"
+#include "fileio.h"
 #include "machbox.h"
 #include "archive/unpack.h"
 #include "archive/check.h"
@@ -45,20 +46,12 @@ static int failf(struct unpack *u, int e, const char *fmt, ...)
 static la_ssize_t read_cb(struct archive *a, void *ud, const void **buf)
 {
 	struct unpack *u = ud;
-	ssize_t n;
+	/* the read-ahead is at the start of buf already */
+	ssize_t n = read_after_head(u->in_fd, u->buf, &u->pending, u->buf, sizeof(u->buf), buf);
 
-	*buf = u->buf;
-	if (u->pending) {
-		n = (ssize_t)u->pending;
-		u->pending = 0;
-		return n;
-	}
-	do
-		n = read(u->in_fd, u->buf, sizeof(u->buf));
-	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		archive_set_error(a, errno, "cannot read the tarball: %s", strerror(errno));
-	return n;
+		archive_set_error(a, (int)-n, "cannot read the tarball: %s", strerror((int)-n));
+	return n < 0 ? -1 : n;
 }
 
 /* reads ahead into buf until it holds want bytes or the input ends */

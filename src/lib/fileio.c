@@ -27,6 +27,24 @@ ssize_t read_all(int fd, void *buf, size_t len)
 	return (ssize_t)done;
 }
 
+ssize_t read_after_head(int fd, const void *head, size_t *head_len,
+			void *buf, size_t size, const void **p)
+{
+	ssize_t n;
+
+	if (*head_len) {
+		*p = head;
+		n = (ssize_t)*head_len;
+		*head_len = 0;
+		return n;
+	}
+	*p = buf;
+	do
+		n = read(fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	while (len > 0) {

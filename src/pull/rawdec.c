@@ -43,21 +43,11 @@ struct raw_in {
 static la_ssize_t raw_read(struct archive *a, void *ud, const void **p)
 {
 	struct raw_in *in = ud;
-	ssize_t n;
+	ssize_t n = read_after_head(in->fd, in->head, &in->head_len, in->buf, sizeof(in->buf), p);
 
-	if (in->head_len) {
-		*p = in->head;
-		n = (ssize_t)in->head_len;
-		in->head_len = 0;
-		return n;
-	}
-	*p = in->buf;
-	do
-		n = read(in->fd, in->buf, sizeof(in->buf));
-	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		archive_set_error(a, errno, "%s", strerror(errno));
-	return n;
+		archive_set_error(a, (int)-n, "%s", strerror((int)-n));
+	return n < 0 ? -1 : n;
 }
 
 static struct archive *open_reader(struct raw_in *in)
