@@ -11,10 +11,12 @@
  * it; the loop only reaps it.  Workers are counted per uid. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -31,42 +33,27 @@
 
 /* --- who may do what --- */
 
-/* the next ':'-separated field of *P; NULL after the last */
-static char *field(char **p)
-{
-	char *f = *p, *e = f ? strchr(f, ':') : NULL;
-
-	if (e)
-		*e++ = 0;
-	*p = e;
-	return f;
-}
-
-/* GROUP's line of /etc/group names USER among its members, or GID is its
- * own (read here: musl's getgrnam would add 1.6 KiB to the binary) */
+/* GROUP's entry in /etc/group names USER among its members, or GID is its
+ * own (fgetgrent: BindUser's parser, in the binary anyway) */
 static bool in_group(const char *user, gid_t gid, const char *group)
 {
-	static char buf[65536];
-	char *line, *save = NULL, *rest, *name, *g, *m;
-	unsigned long long n;
+	FILE *f = *group ? fopen("/etc/group", "re") : NULL;
+	struct group *g;
+	bool in = false;
+	char **m;
 
-	if (!*group || read_file_at(AT_FDCWD, "/etc/group", buf, sizeof(buf)) < 0)
+	if (!f)
 		return false;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		rest = line;
-		name = field(&rest);
-		field(&rest);	/* the password */
-		g = field(&rest);
-		if (!rest || strcmp(name, group))
+	while (!in && (g = fgetgrent(f))) {
+		if (strcmp(g->gr_name, group))
 			continue;
-		if (parse_uint(g, UINT32_MAX - 1, &n) == 0 && (gid_t)n == gid)
-			return true;
-		for (m = strtok_r(rest, ",", &save); m; m = strtok_r(NULL, ",", &save))
-			if (!strcmp(m, user))
-				return true;
-		return false;
+		in = g->gr_gid == gid;
+		for (m = g->gr_mem; !in && m && *m; m++)
+			in = !strcmp(*m, user);
+		break;
 	}
-	return false;
+	fclose(f);
+	return in;
 }
 
 void caller_init(struct caller *k, uid_t uid)
