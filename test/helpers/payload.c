@@ -48,13 +48,12 @@
  *                          "PAYLOAD-INIT alive" and go on; other signals
  *                          are printed and ignored
  *   cgroup                 /proc/self/cgroup
- *   mknod-test PATH        mknod a char device 1:3 at PATH, open it, remove
- *                          it: "mknod=R open=R", R is ok or an errno name
- *                          (EPERM); exit 0 either way, it is a probe
  *   tty                    "stdin=tty|notty stdout=tty|notty ttyname=NAME"
  *                          (NAME of fd 0, or none)
  *   mknod-open PATH c|b MAJ MIN
- *                          as mknod-test for any node: "mknod=R open=R"
+ *                          mknod the node at PATH, open it, remove it:
+ *                          "mknod=R open=R", R is ok or an errno name
+ *                          (EPERM); exit 0 either way, it is a probe
  *   nnp CMD [ARGS...]      set no_new_privs, then execute CMD (a path)
  *   open PATH MODE         open PATH with MODE r, w, rw or path (O_PATH):
  *                          "ok" or the errno name; exit 0, it is a probe
@@ -685,25 +684,6 @@ static int cmd_cgroup(int argc, char **argv)
 	return cat_file(argv[0], "/proc/self/cgroup");
 }
 
-static int cmd_mknod_test(int argc, char **argv)
-{
-	const char *mk = "ok", *op = "skipped";
-	int fd;
-
-	(void)argc;
-	if (mknod(argv[1], S_IFCHR | 0600, makedev(1, 3))) {
-		mk = errno_name(errno);
-	} else {
-		fd = open(argv[1], O_RDWR | O_CLOEXEC);
-		op = fd < 0 ? errno_name(errno) : "ok";
-		if (fd >= 0)
-			close(fd);
-		unlink(argv[1]);
-	}
-	printf("mknod=%s open=%s\n", mk, op);
-	return 0;
-}
-
 static int cmd_mknod_open(int argc, char **argv)
 {
 	mode_t type = !strcmp(argv[2], "b") ? S_IFBLK : S_IFCHR;
@@ -981,7 +961,6 @@ static const struct cmd cmds[] = {
 	{ "kill-self", 1, 1, cmd_kill_self, "SIGNAL" },
 	{ "ls", 1, 1, cmd_ls, "DIR" },
 	{ "mknod-open", 4, 4, cmd_mknod_open, "PATH c|b MAJOR MINOR" },
-	{ "mknod-test", 1, 1, cmd_mknod_test, "PATH" },
 	{ "mounts", 0, 0, cmd_mounts, "" },
 	{ "nnp", 1, -1, cmd_nnp, "CMD [ARGS...]" },
 	{ "open", 2, 2, cmd_open, "PATH r|w|rw|path" },
